@@ -1,0 +1,214 @@
+"""``[tool.blogtool]`` in pyproject.toml, or a ``blogtool.toml``, validated with clear errors.
+
+The nearest file walking up from the linted path wins; ``--config PATH`` overrides.
+Unknown keys and values of the wrong type are errors that name the file, line and key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration problem, already worded for the user."""
+
+
+# Keys of the tables outside [tool.blogtool.rules.*]; each maps to its accepted type(s).
+SCHEMA: dict[str, dict[str, Any]] = {
+    "": {
+        "select": list,
+        "ignore": list,
+        "rules_dirs": list,
+        "exclude": list,
+        "max_file_size": int,
+        "paper_heading_level": int,
+        "rules": dict,
+        "spelling": dict,
+        "links": dict,
+        "arxiv": dict,
+        "stub": dict,
+        "report": dict,
+    },
+    "spelling": {
+        "enabled": bool,
+        "backend": str,
+        "dialect": str,
+        "languagetool_url": str,
+        "languagetool_dir": str,
+        "vocabulary": list,
+        "words": list,
+    },
+    "links": {
+        "accept": str,
+        "timeout": (int, float),
+        "max_concurrency": int,
+        "max_per_host": int,
+        "min_host_interval": (int, float),
+        "max_retries": int,
+        "max_retry_wait": (int, float),
+        "exclude": list,
+        "headers": dict,
+        "user_agent": str,
+        "cache_max_age": (int, float),
+        "cache_dir": str,
+        "check_in_lint": bool,
+    },
+    "arxiv": {
+        "api_url": str,
+        "min_interval": (int, float),
+        "timeout": (int, float),
+        "cache_max_age": (int, float),
+    },
+    "stub": {
+        "draft": str,
+        "template": str,
+        "year_heading_level": int,
+        "paper_heading_level": int,
+        "year_heading_format": str,
+        "placement": str,
+    },
+    "report": {
+        "todo_rules": list,
+        "fail_under": (int, float),
+        "baseline": str,
+    },
+}
+
+DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    root: Path = field(default_factory=Path.cwd)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    rules_dirs: list[Path] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    paper_heading_level: int = 3
+    rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.sections.get(name, {})
+
+    def where(self, key: str) -> str:
+        """``file:line`` of a dotted key, for error messages."""
+        return _locate_key(self.path, key)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest blogtool.toml, or pyproject.toml holding [tool.blogtool], above ``start``."""
+    here = start.resolve()
+    if here.is_file() or not here.exists():
+        here = here.parent
+    for directory in (here, *here.parents):
+        candidate = directory / "blogtool.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if re.search(r"^\s*\[tool\.blogtool[\].]", text, re.M):
+                return candidate
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("blogtool", {})
+        prefix = "tool.blogtool"
+    else:
+        table = data
+        prefix = ""
+    config = Config(path=path, root=path.parent)
+    _validate(config, table, prefix)
+    return config
+
+
+def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
+    def fail(key: str, why: str) -> None:
+        dotted = f"{prefix}.{key}" if prefix else key
+        raise ConfigError(f"{_locate_key(config.path, key)}: {why} ({dotted})")
+
+    for key, value in table.items():
+        _check(key, value, SCHEMA[""], fail)
+    for name, schema in SCHEMA.items():
+        if name and name in table:
+            for key, value in table[name].items():
+                _check(f"{name}.{key}", value, schema, fail, short=key)
+            config.sections[name] = dict(table[name])
+    config.select = [str(x) for x in table.get("select", [])]
+    config.ignore = [str(x) for x in table.get("ignore", [])]
+    config.exclude = [str(x) for x in table.get("exclude", [])]
+    config.rules_dirs = [config.root / str(p) for p in table.get("rules_dirs", [])]
+    config.max_file_size = int(table.get("max_file_size", DEFAULT_MAX_FILE_SIZE))
+    config.paper_heading_level = int(table.get("paper_heading_level", 3))
+    rules = table.get("rules", {})
+    for key, settings in rules.items():
+        if not isinstance(settings, dict):
+            fail(f"rules.{key}", "expected a table of settings for the rule")
+        config.rule_settings[key] = dict(settings)
+
+
+def _check(key: str, value: Any, schema: dict[str, Any], fail: Any, short: str = "") -> None:
+    short = short or key
+    if short not in schema:
+        known = ", ".join(sorted(schema))
+        fail(key, f"unknown key {short!r} (known: {known})")
+    expected = schema[short]
+    if isinstance(value, bool) and expected is not bool and bool not in _as_tuple(expected):
+        fail(key, f"expected {_type_name(expected)}, got a boolean")
+    if not isinstance(value, expected):
+        fail(key, f"expected {_type_name(expected)}, got {type(value).__name__}")
+
+
+def _as_tuple(t: Any) -> tuple:
+    return t if isinstance(t, tuple) else (t,)
+
+
+def _type_name(t: Any) -> str:
+    names = {
+        list: "a list",
+        dict: "a table",
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+    }
+    return " or ".join(names.get(x, x.__name__) for x in _as_tuple(t))
+
+
+def _locate_key(path: Path | None, key: str) -> str:
+    if path is None:
+        return "<config>"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(path)
+    last = key.rsplit(".", 1)[-1]
+    pattern = re.compile(rf"^\s*(\"?{re.escape(last)}\"?\s*=|\[.*\b{re.escape(last)}\"?\])")
+    for number, line in enumerate(lines, 1):
+        if pattern.match(line):
+            return f"{path}:{number}"
+    return str(path)

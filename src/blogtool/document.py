@@ -1,0 +1,734 @@
+"""The parsed draft: one markdown-it-py parse turned into sections, regions, links and math.
+
+Every rule reads a :class:`Document` and nothing else. Offsets are indices into
+``Document.text`` (a ``str``); :meth:`Document.position` turns them into the 1-based
+``line:col`` of the original file.
+
+Three repairs happen before the parse, each recorded in ``Document.problems`` so that a
+rule can report it, because CommonMark would otherwise let one mistake swallow the rest
+of the file and leave it unchecked:
+
+* an unclosed top-level code fence,
+* an unclosed ``<!--`` HTML comment block,
+* an HTML comment that wraps the whole post (the inside is linted as the document).
+
+The markers of each are blanked out (replaced by spaces, so every offset stays put) and
+the text is parsed again. Display math needs no repair: mdit-py-plugins' ``$$`` rule
+never runs past a blank line, so an unclosed ``$$`` stays in prose where the math rule
+finds it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+# Region kinds. Prose is everything that is not covered by one of these.
+FRONT_MATTER = "front_matter"
+CODE_FENCE = "code_fence"
+CODE_INDENT = "code_indent"
+CODE_INLINE = "code_inline"
+MATH_BLOCK = "math_block"
+MATH_INLINE = "math_inline"
+HTML_TAG = "html_tag"
+HTML_RAW = "html_raw"  # <script>, <pre>, <style>, <textarea> blocks
+COMMENT = "comment"
+RAW_NOTE = "raw_note"
+LINK_TARGET = "link_target"
+URL = "url"
+REF_DEFINITION = "ref_definition"
+
+CODE_KINDS = frozenset({CODE_FENCE, CODE_INDENT, CODE_INLINE})
+MATH_KINDS = frozenset({MATH_BLOCK, MATH_INLINE})
+
+_KIND_CODES = {
+    kind: i + 1
+    for i, kind in enumerate(
+        [
+            FRONT_MATTER,
+            CODE_FENCE,
+            CODE_INDENT,
+            CODE_INLINE,
+            MATH_BLOCK,
+            MATH_INLINE,
+            HTML_TAG,
+            HTML_RAW,
+            COMMENT,
+            RAW_NOTE,
+            LINK_TARGET,
+            URL,
+            REF_DEFINITION,
+        ]
+    )
+}
+_CODE_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
+
+_MAX_REPAIRS = 64
+
+
+@dataclass(frozen=True)
+class Region:
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image as written.
+
+    ``kind`` is one of ``inline``, ``reference`` (full, collapsed or shortcut),
+    ``autolink`` (``<https://...>``) or ``bare`` (a URL typed into prose).
+    ``target`` is the destination as markdown-it resolved it (empty for ``[x]()``).
+    """
+
+    kind: str
+    text: str
+    target: str
+    start: int
+    end: int
+    is_image: bool = False
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class MathSpan:
+    display: bool
+    content: str
+    start: int
+    end: int
+    content_start: int
+
+
+@dataclass(frozen=True)
+class Comment:
+    start: int
+    end: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the parser had to repair; see the module docstring."""
+
+    kind: str  # "unclosed_fence", "unclosed_comment", "commented_out"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RawNote:
+    start: int  # offset of the opening fence line
+    end: int
+    closed: bool
+
+
+@dataclass(eq=False)
+class Section:
+    level: int
+    title: str
+    line: int  # 1-based line of the heading
+    end_line: int  # last line that belongs to the section (children included)
+    start: int  # offset of the heading line
+    end: int  # offset just past the section
+    slug: str
+    parent: Section | None = None
+    children: list[Section] = field(default_factory=list)
+    title_col: int = 1
+
+    @property
+    def body_end_line(self) -> int:
+        """Last line before the first child heading (or the section's end)."""
+        if self.children:
+            return self.children[0].line - 1
+        return self.end_line
+
+    def __repr__(self) -> str:
+        return f"Section({self.level}, {self.title!r}, lines {self.line}-{self.end_line})"
+
+
+class Document:
+    """A draft, parsed once. Build it with :meth:`from_text`."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.line_starts = _line_starts(text)
+        self.lines = text.split("\n")
+        self.problems: list[Problem] = []
+        self.regions: list[Region] = []
+        self.links: list[Link] = []
+        self.math: list[MathSpan] = []
+        self.comments: list[Comment] = []
+        self.raw_notes: list[RawNote] = []
+        self.sections: list[Section] = []
+        self.front_matter: Region | None = None
+        self.references: dict[str, str] = {}
+        self.footnotes: set[str] = set()
+        self.quote_lines: set[int] = set()  # 1-based lines inside a blockquote
+        self.tokens: list[Any] = []
+        self._kinds = bytearray(len(text))
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_text(cls, text: str, path: str = "<string>") -> Document:
+        doc = cls(path, normalize_text(text))
+        doc._build()
+        return doc
+
+    def _build(self) -> None:
+        text = self.text
+        parse_text = _blank_commented_out_post(text, self.problems)
+        for _ in range(_MAX_REPAIRS):
+            tokens, env = _parse(parse_text)
+            repaired = _repair_swallowing_block(parse_text, tokens, self.problems)
+            if repaired is None:
+                break
+            parse_text = repaired
+        self.tokens = tokens
+        self.references = {
+            label: ref.get("href", "") for label, ref in env.get("references", {}).items()
+        }
+        self._walk_blocks(tokens)
+        self._find_reference_definitions(tokens)
+        self._find_raw_notes()
+        self._find_bare_urls()
+        self._build_sections(tokens)
+
+    def _mark(self, kind: str, start: int, end: int) -> None:
+        if end <= start:
+            return
+        code = _KIND_CODES[kind]
+        self._kinds[start:end] = bytes([code]) * (end - start)
+        self.regions.append(Region(kind, start, end))
+
+    def _line_span(self, first: int, last: int) -> tuple[int, int]:
+        """Offsets of 0-based lines ``first`` to ``last`` (exclusive), newline excluded."""
+        start = self.line_starts[first]
+        end = self.line_starts[last] - 1 if last < len(self.line_starts) else len(self.text)
+        return start, max(start, end)
+
+    def _walk_blocks(self, tokens: list[Any]) -> None:
+        for token in tokens:
+            ttype = token.type
+            if token.map is None:
+                continue
+            first, last = token.map
+            if ttype == "front_matter":
+                start, end = self._line_span(first, last)
+                self._mark(FRONT_MATTER, start, end)
+                self.front_matter = Region(FRONT_MATTER, start, end)
+            elif ttype == "fence":
+                self._mark(CODE_FENCE, *self._line_span(first, last))
+            elif ttype == "code_block":
+                self._mark(CODE_INDENT, *self._line_span(first, last))
+            elif ttype in ("math_block", "math_block_label", "amsmath"):
+                start, end = self._line_span(first, last)
+                self._mark(MATH_BLOCK, start, end)
+                self._add_block_math(start, end, token)
+            elif ttype == "html_block":
+                self._add_html(*self._line_span(first, last), block=True)
+            elif ttype == "blockquote_open":
+                self.quote_lines.update(range(first + 1, last + 1))
+            elif ttype == "footnote_reference_open":
+                self.footnotes.add(str(token.meta.get("label", "")))
+            elif ttype == "inline":
+                self._walk_inline(token)
+
+    def _add_block_math(self, start: int, end: int, token: Any) -> None:
+        raw = self.text[start:end]
+        if token.type == "amsmath":
+            content_start = start
+            content = raw
+        else:
+            lead = len(raw) - len(raw.lstrip())
+            content_start = start + lead + 2
+            body = raw[lead + 2 :]
+            tail = body.rstrip()
+            if tail.endswith("$$"):
+                tail = tail[:-2]
+            content = tail
+        self.math.append(MathSpan(True, content, start, end, content_start))
+
+    def _add_html(self, start: int, end: int, block: bool) -> None:
+        chunk = self.text[start:end]
+        if block and re.match(r"\s*<(script|pre|style|textarea)\b", chunk, re.I):
+            self._mark(HTML_RAW, start, end)
+            return
+        for m in _TAG_OR_COMMENT.finditer(chunk):
+            s, e = start + m.start(), start + m.end()
+            if m.group(0).startswith("<!--"):
+                self._mark(COMMENT, s, e)
+                body = m.group(0)[4:]
+                if body.endswith("-->"):
+                    body = body[:-3]
+                self.comments.append(Comment(s, e, body))
+            else:
+                self._mark(HTML_TAG, s, e)
+
+    def _walk_inline(self, token: Any) -> None:
+        children = token.children or []
+        origin = _InlineOrigin(self, token)
+        stack: list[tuple[Any, int]] = []
+        for child in children:
+            src = child.meta.get("src") if child.meta else None
+            ctype = child.type
+            if src is None:
+                if ctype == "link_close" and stack:
+                    self._finish_link(stack.pop(), origin)
+                continue
+            s, e = origin.to_source(src[0]), origin.to_source(src[1])
+            if ctype == "code_inline":
+                self._mark(CODE_INLINE, s, e)
+            elif ctype in ("math_inline", "math_inline_double"):
+                self._mark(MATH_INLINE, s, e)
+                delim = 2 if ctype == "math_inline_double" else 1
+                self.math.append(
+                    MathSpan(ctype == "math_inline_double", child.content, s, e, s + delim)
+                )
+            elif ctype == "html_inline":
+                self._add_html(s, e, block=False)
+            elif ctype == "link_open":
+                stack.append((child, src))
+            elif ctype == "link_close":
+                if stack:
+                    self._finish_link(stack.pop(), origin)
+            elif ctype == "image":
+                self._add_link(child, src, origin, is_image=True)
+
+    def _finish_link(self, opened: tuple[Any, tuple[int, int]], origin: _InlineOrigin) -> None:
+        token, src = opened
+        self._add_link(token, src, origin, is_image=False)
+
+    def _add_link(
+        self, token: Any, src: tuple[int, int], origin: _InlineOrigin, is_image: bool
+    ) -> None:
+        raw = origin.content[src[0] : src[1]]
+        start, end = origin.to_source(src[0]), origin.to_source(src[1])
+        target = token.attrGet("src" if is_image else "href") or ""
+        if token.markup == "autolink" or raw.startswith("<"):
+            self._mark(URL, start, end)
+            self.links.append(Link("autolink", target, str(target), start, end, is_image))
+            return
+        lead = 1 if is_image else 0
+        close = _matching_bracket(raw, lead)
+        text = raw[lead + 1 : close] if close > 0 else ""
+        rest_at = close + 1 if close > 0 else len(raw)
+        rest = raw[rest_at:]
+        label = None
+        if rest.startswith("("):
+            kind = "inline"
+        else:
+            kind = "reference"
+            label = rest[1:-1] if rest.startswith("[") and rest.endswith("]") else ""
+            label = label or text
+        if rest:
+            self._mark(LINK_TARGET, origin.to_source(src[0] + rest_at), end)
+        self.links.append(Link(kind, text, str(target), start, end, is_image, label))
+
+    def _find_reference_definitions(self, tokens: list[Any]) -> None:
+        """markdown-it keeps no token for ``[label]: url`` lines; find the uncovered lines."""
+        covered = bytearray(len(self.lines) + 1)
+        for token in tokens:
+            if token.map is not None and token.level == 0 or token.type == "inline":
+                if token.map is not None:
+                    first, last = token.map
+                    covered[first:last] = b"\x01" * (last - first)
+        for i, line in enumerate(self.lines):
+            if covered[i] or not line.strip():
+                continue
+            m = _REF_DEF.match(line)
+            if m:
+                start = self.line_starts[i]
+                self._mark(REF_DEFINITION, start, start + len(line))
+
+    def _find_raw_notes(self) -> None:
+        opened: int | None = None
+        for i, line in enumerate(self.lines):
+            if line.strip() != '"""':
+                continue
+            start = self.line_starts[i]
+            if self._kinds[start + len(line) - len(line.lstrip())] not in (0,):
+                continue
+            if opened is None:
+                opened = i
+                continue
+            s = self.line_starts[opened]
+            e = start + len(line)
+            self._mark(RAW_NOTE, s, e)
+            self.raw_notes.append(RawNote(s, e, True))
+            opened = None
+        if opened is not None:
+            s = self.line_starts[opened]
+            e = s + len(self.lines[opened])
+            self._mark(RAW_NOTE, s, e)
+            self.raw_notes.append(RawNote(s, e, False))
+
+    def _find_bare_urls(self) -> None:
+        prose = self._masked_text()
+        for m in _BARE_URL.finditer(prose):
+            url = m.group(0).rstrip(".,;:!?*_'\"")
+            if url.endswith(")") and url.count("(") < url.count(")"):
+                url = url[:-1]
+            s = m.start()
+            e = s + len(url)
+            self._mark(URL, s, e)
+            self.links.append(Link("bare", url, url, s, e))
+        self.links.sort(key=lambda link: link.start)
+        self.regions.sort(key=lambda r: (r.start, r.end))
+
+    def _build_sections(self, tokens: list[Any]) -> None:
+        headings: list[tuple[int, str, int, int]] = []
+        for i, token in enumerate(tokens):
+            if token.type != "heading_open" or token.level != 0 or token.map is None:
+                continue
+            inline = tokens[i + 1]
+            title = _plain_text(inline)
+            first = token.map[0]
+            raw = self.lines[first]
+            col = raw.find(inline.content) + 1 if inline.content else len(raw.rstrip()) + 1
+            headings.append((int(token.tag[1:]), title, first, max(col, 1)))
+        slugs: dict[str, int] = {}
+        stack: list[Section] = []
+        nlines = len(self.lines)
+        for idx, (level, title, first, col) in enumerate(headings):
+            end_line = nlines
+            for later_level, _, later_first, _ in headings[idx + 1 :]:
+                if later_level <= level:
+                    end_line = later_first
+                    break
+            base = github_slug(title)
+            n = slugs.get(base, 0)
+            slugs[base] = n + 1
+            slug = base if n == 0 else f"{base}-{n}"
+            end = self.line_starts[end_line] if end_line < nlines else len(self.text)
+            section = Section(
+                level=level,
+                title=title,
+                line=first + 1,
+                end_line=end_line,
+                start=self.line_starts[first],
+                end=end,
+                slug=slug,
+                title_col=col,
+            )
+            while stack and stack[-1].level >= level:
+                stack.pop()
+            if stack:
+                section.parent = stack[-1]
+                stack[-1].children.append(section)
+            stack.append(section)
+            self.sections.append(section)
+
+    # ------------------------------------------------------------------ queries
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a text offset; columns count characters."""
+        offset = max(0, min(offset, len(self.text)))
+        i = bisect_right(self.line_starts, offset) - 1
+        return i + 1, offset - self.line_starts[i] + 1
+
+    def offset(self, line: int, col: int = 1) -> int:
+        return self.line_starts[line - 1] + col - 1
+
+    def kind_at(self, offset: int) -> str:
+        """The region kind covering ``offset``, or ``"prose"``."""
+        if 0 <= offset < len(self._kinds):
+            code = self._kinds[offset]
+            if code:
+                return _CODE_KINDS[code]
+        return "prose"
+
+    def is_prose(self, offset: int) -> bool:
+        return 0 <= offset < len(self._kinds) and self._kinds[offset] == 0
+
+    def in_quote(self, offset: int) -> bool:
+        return self.position(offset)[0] in self.quote_lines
+
+    @cached_property
+    def prose_text(self) -> str:
+        """``text`` with every non-prose character replaced by a space (newlines kept)."""
+        return self._masked_text()
+
+    def masked(self, kinds: frozenset[str]) -> str:
+        """``text`` with only the given region kinds blanked out."""
+        codes = bytes(_KIND_CODES[k] for k in kinds)
+        table = bytes(0 if b == 0 or bytes([b]) not in codes else 1 for b in range(256))
+        return _blank_runs(self.text, self._kinds.translate(table))
+
+    def _masked_text(self) -> str:
+        return _blank_runs(self.text, self._kinds)
+
+    @cached_property
+    def root_sections(self) -> list[Section]:
+        return [s for s in self.sections if s.parent is None]
+
+    def section_at(self, line: int) -> Section | None:
+        """The innermost section holding a 1-based line."""
+        found = None
+        for section in self.sections:
+            if section.line > line:
+                break
+            if section.line <= line <= section.end_line:
+                found = section
+        return found
+
+    def line_text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def normalize_text(text: str) -> str:
+    """Drop a BOM, turn CRLF/CR into LF and NUL into U+FFFD: offsets then match lines."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    return text
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
+_NON_NEWLINE = re.compile(r"[^\n]")
+_MASKED_RUN = re.compile(rb"[^\x00]+")
+
+
+def _blank_runs(text: str, mask: bytearray | bytes) -> str:
+    pieces: list[str] = []
+    last = 0
+    for m in _MASKED_RUN.finditer(mask):
+        s, e = m.span()
+        pieces.append(text[last:s])
+        pieces.append(_NON_NEWLINE.sub(" ", text[s:e]))
+        last = e
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+_TAG_OR_COMMENT = re.compile(
+    r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<![A-Z][^>]*>", re.S
+)
+_REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]{1,999}\]:")
+_BARE_URL = re.compile(r"(?<![\w/@])(?:https?://|www\.)[^\s<>\[\]\"'`]+", re.I)
+
+
+def _matching_bracket(raw: str, open_at: int) -> int:
+    """Index of the ``]`` matching the ``[`` at ``open_at`` (escapes respected), or -1."""
+    depth = 0
+    i = open_at
+    n = len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _plain_text(inline: Any) -> str:
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "math_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip() if parts else inline.content.strip()
+
+
+def github_slug(title: str) -> str:
+    """The anchor GitHub and jekyll-toc give a heading."""
+    slug = title.strip().lower()
+    slug = re.sub(r"[^\w\- ]", "", slug)
+    return slug.replace(" ", "-")
+
+
+class _InlineOrigin:
+    """Maps offsets in an inline token's ``content`` back to offsets in the file."""
+
+    def __init__(self, doc: Document, token: Any) -> None:
+        self.content: str = token.content
+        self._cstarts: list[int] = []
+        self._sstarts: list[int] = []
+        first = token.map[0] if token.map else 0
+        cpos = 0
+        for i, cline in enumerate(self.content.split("\n")):
+            lineno = first + i
+            if lineno >= len(doc.lines):
+                lineno = len(doc.lines) - 1
+            raw = doc.lines[lineno]
+            col = _locate(raw, cline)
+            self._cstarts.append(cpos)
+            self._sstarts.append(doc.line_starts[lineno] + col)
+            cpos += len(cline) + 1
+
+    def to_source(self, cpos: int) -> int:
+        i = bisect_right(self._cstarts, cpos) - 1
+        return self._sstarts[i] + (cpos - self._cstarts[i])
+
+
+def _locate(raw: str, cline: str) -> int:
+    """Column (0-based) where a content line sits in its raw source line."""
+    if not cline:
+        return len(raw)
+    if raw.endswith(cline):
+        return len(raw) - len(cline)
+    stripped = cline.rstrip()
+    raw_stripped = raw.rstrip()
+    if stripped and raw_stripped.endswith(stripped):
+        return len(raw_stripped) - len(stripped)
+    found = raw.find(cline.strip())
+    if found >= 0:
+        return found
+    return len(raw) - len(raw.lstrip())
+
+
+# ---------------------------------------------------------------------- parsing
+
+
+def _make_parser() -> Any:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.amsmath import amsmath_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = (
+        MarkdownIt("commonmark", {"maxNesting": 40})
+        .enable("table")
+        .enable("strikethrough")
+        .use(front_matter_plugin)
+        .use(dollarmath_plugin, allow_digits=False, double_inline=True)
+        .use(amsmath_plugin)
+        .use(footnote_plugin)
+    )
+    ruler = md.inline.ruler
+    for rule in ruler.__rules__:
+        if rule.name not in ("text", "newline", "escape", "entity"):
+            rule.fn = _recording(rule.fn)
+    ruler.__cache__ = None
+    return md
+
+
+def _recording(fn: Any) -> Any:
+    """Wrap an inline rule so the tokens it makes remember where they came from."""
+
+    def rule(state: Any, silent: bool) -> bool:
+        if silent:
+            return fn(state, silent)
+        pos = state.pos
+        count = len(state.tokens)
+        ok = fn(state, silent)
+        if ok:
+            end = state.pos
+            for token in state.tokens[count:]:
+                if token.type != "text" and "src" not in token.meta:
+                    token.meta["src"] = (pos, end)
+        return ok
+
+    return rule
+
+
+_PARSER: Any = None
+
+
+def _parse(text: str) -> tuple[list[Any], dict]:
+    global _PARSER  # noqa: PLW0603 - one parser per process; building it costs ~20 ms
+    if _PARSER is None:
+        _PARSER = _make_parser()
+    env: dict = {}
+    return _PARSER.parse(text, env), env
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + _NON_NEWLINE.sub(" ", text[start:end]) + text[end:]
+
+
+_FRONT_MATTER_AT_START = re.compile(r"---[ \t]*\n(?:.*\n)*?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+
+
+def _blank_commented_out_post(text: str, problems: list[Problem]) -> str:
+    """If one ``<!-- ... -->`` holds the whole post, blank its markers."""
+    fm = _FRONT_MATTER_AT_START.match(text)
+    body_start = fm.end() if fm else 0
+    stripped_at = len(text) - len(text[body_start:].lstrip())
+    if not text.startswith("<!--", stripped_at):
+        return text
+    close = text.find("-->", stripped_at + 4)
+    if close < 0 or text[close + 3 :].strip():
+        return text
+    problems.append(Problem("commented_out", stripped_at, close + 3))
+    text = _blank(text, stripped_at, stripped_at + 4)
+    return _blank(text, close, close + 3)
+
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
+
+
+def _repair_swallowing_block(text: str, tokens: list[Any], problems: list[Problem]) -> str | None:
+    """Find the first block that runs unclosed to the end of the file and blank its opener."""
+    starts = _line_starts(text)
+    lines_total = len(starts)
+    for token in tokens:
+        if token.level != 0 or token.map is None:
+            continue
+        first, last = token.map
+        if token.type == "fence" and last >= lines_total - (1 if text.endswith("\n") else 0):
+            if not _fence_closed(text, token, starts):
+                start = starts[first]
+                m = _FENCE_OPEN.match(text, start)
+                if m is None:
+                    return None
+                problems.append(Problem("unclosed_fence", m.start(1), m.end(1)))
+                return _blank(text, start, _line_end(text, start))
+        elif token.type == "html_block":
+            start = starts[first]
+            lead = len(token.content) - len(token.content.lstrip())
+            if token.content.startswith("<!--", lead) and "-->" not in token.content:
+                at = start + text[start:].find("<!--")
+                problems.append(Problem("unclosed_comment", at, at + 4))
+                return _blank(text, at, _line_end(text, at))
+    return None
+
+
+def _fence_closed(text: str, token: Any, starts: list[int]) -> bool:
+    first, last = token.map
+    if last - first < 2:
+        return False
+    start = starts[last - 1]
+    end = text.find("\n", start)
+    line = text[start:] if end < 0 else text[start:end]
+    char = token.markup[0]
+    stripped = line.strip()
+    return (
+        len(stripped) >= len(token.markup)
+        and set(stripped) == {char}
+        and len(line) - len(line.lstrip()) < 4
+    )
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end

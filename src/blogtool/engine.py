@@ -1,0 +1,206 @@
+"""Select rules from config, run them over Documents, apply suppressions, sort the results."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Config, ConfigError
+from .document import Document
+from .registry import Rule, RuleContext, RuleRegistry, load_registry
+from .ruledata import RuleData
+from .sources import InputError, read_source
+from .suppress import collect
+from .violation import Severity, Violation
+
+INTERNAL_ERROR = "BT000"
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: Rule
+    severity: Severity
+    options: dict[str, Any]
+
+
+@dataclass
+class FileResult:
+    path: str
+    violations: list[Violation] = field(default_factory=list)
+    error: str | None = None  # the file could not be linted at all
+    lines: int = 0
+
+
+@dataclass
+class LintPlan:
+    """Everything needed to lint a file, picklable so a process pool can take it."""
+
+    rules: list[ActiveRule]
+    data: RuleData
+    max_file_size: int
+
+
+def select_rules(
+    registry: RuleRegistry,
+    config: Config,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    network: bool = False,
+) -> list[ActiveRule]:
+    """The rules to run, with severities and options from config; ConfigError if bad."""
+
+    def ids(keys: Iterable[str], where: str) -> set[str]:
+        try:
+            return registry.resolve(keys)
+        except KeyError as exc:
+            raise ConfigError(f"{where}: unknown rule {exc.args[0]!r}") from None
+
+    chosen_keys = list(select) or config.select
+    chosen = ids(chosen_keys, "--select" if select else config.where("select"))
+    dropped = ids(ignore, "--ignore") | ids(config.ignore, config.where("ignore"))
+
+    settings: dict[str, dict[str, Any]] = {}
+    for key, values in config.rule_settings.items():
+        found = registry.get(key)
+        if found is None:
+            raise ConfigError(f"{config.where(key)}: unknown rule {key!r} in [rules]")
+        settings[found.id] = values
+
+    active = []
+    for r in registry:
+        if r.network and not network:
+            continue
+        if r.id in dropped or (chosen and r.id not in chosen):
+            continue
+        values = settings.get(r.id, {})
+        severity = r.severity
+        if "severity" in values:
+            try:
+                severity = Severity.parse(str(values["severity"]))
+            except ValueError as exc:
+                raise ConfigError(f"{config.where('severity')}: {r.id}: {exc}") from None
+        if severity is Severity.OFF:
+            if not chosen or r.id not in chosen:
+                continue
+            severity = Severity.WARNING
+        options = {name: opt.default for name, opt in r.options.items()}
+        for name, value in values.items():
+            if name == "severity":
+                continue
+            if name not in r.options:
+                known = ", ".join(["severity", *sorted(r.options)])
+                raise ConfigError(
+                    f"{config.where(name)}: unknown option {name!r} for {r.id} {r.name} "
+                    f"(known: {known})"
+                )
+            if not isinstance(value, r.options[name].type) or isinstance(value, bool) != (
+                isinstance(r.options[name].default, bool)
+            ):
+                raise ConfigError(
+                    f"{config.where(name)}: {r.id} option {name!r} has the wrong type "
+                    f"({type(value).__name__})"
+                )
+            options[name] = value
+        active.append(ActiveRule(r, severity, options))
+    return active
+
+
+def make_plan(
+    config: Config,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    network: bool = False,
+    registry: RuleRegistry | None = None,
+) -> LintPlan:
+    registry = registry or load_registry()
+    rules = select_rules(registry, config, select, ignore, network)
+    return LintPlan(rules, RuleData(tuple(config.rules_dirs)), config.max_file_size)
+
+
+def lint_document(doc: Document, plan: LintPlan) -> list[Violation]:
+    by_key: dict[str, str] = {}
+    for active in plan.rules:
+        by_key[active.rule.id.upper()] = active.rule.id
+        by_key[active.rule.name.lower()] = active.rule.id
+
+    def resolve(word: str) -> str | None:
+        return by_key.get(word.upper()) or by_key.get(word.lower())
+
+    suppressions = collect(doc, resolve)
+    seen: set[tuple] = set()
+    out: list[Violation] = []
+    for active in plan.rules:
+        r = active.rule
+        ctx = RuleContext(active.options, plan.data)
+        try:
+            hits = list(r.check(doc, ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
+            out.append(
+                Violation(
+                    doc.path,
+                    1,
+                    1,
+                    INTERNAL_ERROR,
+                    f"rule {r.id} ({r.name}) crashed: {type(exc).__name__}: {exc}",
+                    Severity.ERROR,
+                    1,
+                    1,
+                    "internal-error",
+                )
+            )
+            continue
+        for hit in hits:
+            line, col = doc.position(hit.start)
+            end_line, end_col = doc.position(max(hit.end, hit.start))
+            if suppressions.suppressed(r.id, line):
+                continue
+            key = (r.id, line, col, hit.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                Violation(
+                    doc.path,
+                    line,
+                    col,
+                    r.id,
+                    hit.message,
+                    active.severity,
+                    end_line,
+                    end_col,
+                    r.name,
+                    hit.fix,
+                )
+            )
+    out.sort(key=Violation.sort_key)
+    return out
+
+
+def lint_text(text: str, path: str, plan: LintPlan) -> FileResult:
+    doc = Document.from_text(text, path)
+    return FileResult(path, lint_document(doc, plan), lines=len(doc.lines))
+
+
+def lint_file(path: Path, plan: LintPlan) -> FileResult:
+    try:
+        text = read_source(path, plan.max_file_size)
+    except InputError as exc:
+        return FileResult(str(path), error=str(exc))
+    try:
+        return lint_text(text, str(path), plan)
+    except RecursionError:
+        return FileResult(str(path), error=f"{path}: too deeply nested to parse; not linted")
+
+
+def lint_files(paths: Sequence[Path], plan: LintPlan, jobs: int = 0) -> list[FileResult]:
+    """Lint files, in a process pool when there are several and more than one core."""
+    workers = jobs or min(len(paths), os.cpu_count() or 1)
+    if workers <= 1 or len(paths) < 4:
+        return [lint_file(p, plan) for p in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lint_file, paths, [plan] * len(paths), chunksize=1))

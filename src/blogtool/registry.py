@@ -1,0 +1,172 @@
+"""Rule metadata and the registry that built-in and third-party rules join.
+
+A rule is a function of a :class:`~blogtool.document.Document` decorated with
+:func:`rule`. Its docstring is its documentation (``blogtool rules ID`` prints it).
+Third-party packages add rules through the ``blogtool.rules`` entry-point group: the
+entry point names a module (whose ``@rule`` functions are collected) or a :class:`Rule`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from .violation import Severity
+
+if TYPE_CHECKING:
+    from .document import Document
+
+ENTRY_POINT_GROUP = "blogtool.rules"
+
+BUILTIN_FAMILIES = (
+    "blogtool.rules.placeholders",
+    "blogtool.rules.prose",
+    "blogtool.rules.links",
+    "blogtool.rules.math",
+    "blogtool.rules.structure",
+    "blogtool.rules.html",
+    "blogtool.rules.spelling",
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: offsets into ``doc.text`` and a message."""
+
+    start: int
+    end: int
+    message: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    default: Any
+    type: type | tuple[type, ...]
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may read besides the document: its options and the rule data."""
+
+    options: dict[str, Any]
+    data: Any  # blogtool.ruledata.RuleData
+
+
+CheckFn = Callable[["Document", RuleContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    check: CheckFn
+    options: dict[str, Option] = field(default_factory=dict)
+    family: str = ""
+    network: bool = False  # rules that need results from the network (dead links)
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "(no documentation)")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0].strip()
+
+
+def rule(
+    rule_id: str,
+    name: str,
+    severity: str = "error",
+    options: dict[str, Option] | None = None,
+    network: bool = False,
+) -> Callable[[CheckFn], CheckFn]:
+    """Mark a check function as a rule; the module that defines it is its family."""
+
+    def mark(fn: CheckFn) -> CheckFn:
+        fn.__blogtool_rule__ = Rule(  # type: ignore[attr-defined]
+            id=rule_id,
+            name=name,
+            severity=Severity.parse(severity),
+            check=fn,
+            options=dict(options or {}),
+            family=fn.__module__.rsplit(".", 1)[-1],
+            network=network,
+        )
+        return fn
+
+    return mark
+
+
+def rules_in(module: ModuleType) -> Iterator[Rule]:
+    for value in vars(module).values():
+        found = getattr(value, "__blogtool_rule__", None)
+        if isinstance(found, Rule):
+            yield found
+        elif isinstance(value, Rule):
+            yield value
+
+
+class RuleRegistry:
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self._by_id: dict[str, Rule] = {}
+        self._by_name: dict[str, Rule] = {}
+        for r in rules:
+            self.add(r)
+
+    def add(self, r: Rule) -> None:
+        if r.id in self._by_id or r.name in self._by_name:
+            raise ValueError(f"rule {r.id} ({r.name}) is registered twice")
+        self._by_id[r.id] = r
+        self._by_name[r.name] = r
+
+    def get(self, key: str) -> Rule | None:
+        return self._by_id.get(key.upper()) or self._by_name.get(key.lower())
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(sorted(self._by_id.values(), key=lambda r: r.id))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def resolve(self, keys: Iterable[str]) -> set[str]:
+        """Rule IDs for ids, names or ID prefixes (``BT1`` selects BT101...BT199)."""
+        ids: set[str] = set()
+        for key in keys:
+            key = key.strip()
+            if not key:
+                continue
+            found = self.get(key)
+            if found:
+                ids.add(found.id)
+                continue
+            prefixed = {rid for rid in self._by_id if rid.startswith(key.upper())}
+            if not prefixed:
+                raise KeyError(key)
+            ids |= prefixed
+        return ids
+
+
+def load_registry(entry_points: bool = True) -> RuleRegistry:
+    registry = RuleRegistry()
+    for module_name in BUILTIN_FAMILIES:
+        module = importlib.import_module(module_name)
+        for r in rules_in(module):
+            registry.add(r)
+    if entry_points:
+        from importlib.metadata import entry_points as eps
+
+        for ep in eps(group=ENTRY_POINT_GROUP):
+            loaded = ep.load()
+            found = [loaded] if isinstance(loaded, Rule) else list(rules_in(loaded))
+            if not found and hasattr(loaded, "__blogtool_rule__"):
+                found = [loaded.__blogtool_rule__]
+            for r in found:
+                registry.add(r)
+    return registry

@@ -1,0 +1,1 @@
+"""Built-in rule families: one module per family, one ``@rule`` function per rule."""

@@ -1,0 +1,1 @@
+"""math rules (being written)."""

@@ -1,0 +1,1 @@
+"""placeholders rules (being written)."""

@@ -1,0 +1,1 @@
+"""spelling rules (being written)."""
