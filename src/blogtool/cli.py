@@ -1,0 +1,201 @@
+"""The ``blogtool`` command line. Thin: parse arguments, call the library, format, exit.
+
+Exit codes (all commands):
+  0  clean, or warnings only
+  1  an error-level violation was found (or a threshold such as --fail-under was missed)
+  2  usage error, bad config, unreadable input, or an internal error
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_CLEAN = 0
+EXIT_VIOLATIONS = 1
+EXIT_TROUBLE = 2
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  no problems, or warnings only
+  1  at least one error-level violation
+  2  usage error, bad config, unreadable file, or internal error
+"""
+
+
+class Trouble(click.ClickException):
+    """A one-line error for the user; exit code 2, never a traceback."""
+
+    exit_code = EXIT_TROUBLE
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"blogtool: error: {self.format_message()}", err=True)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def load_project_config(config_path: str | None, paths: list[str]):
+    """The config for a run: --config, else the nearest one above the first path."""
+    from .config import ConfigError, find_config, load_config
+
+    try:
+        if config_path:
+            return load_config(Path(config_path))
+        start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+        return load_config(find_config(start))
+    except ConfigError as exc:
+        raise Trouble(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="blogtool")
+def main() -> None:
+    """Keep a long technical blog honest before it is published."""
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", "sarif", "junit"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--select", multiple=True, help="Only these rules (ids, names or ID prefixes).")
+@click.option("--ignore", multiple=True, help="Skip these rules (ids, names or ID prefixes).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--stdin-filename", default="<stdin>", help="Name to report for input read from -.")
+@click.option("-j", "--jobs", type=int, default=0, help="Worker processes (default: cores).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("-q", "--quiet", is_flag=True, help="Print violations only, no summary line.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found.")
+def lint(
+    paths: tuple[str, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: str | None,
+    stdin_filename: str,
+    jobs: int,
+    output: str | None,
+    quiet: bool,
+    exit_zero: bool,
+) -> None:
+    """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
+    from . import formatters
+    from .engine import FileResult, lint_files, lint_text, make_plan
+    from .registry import load_registry
+    from .sources import InputError, decode, discover
+
+    path_list = list(paths) or ["."]
+    config = load_project_config(config_path, path_list)
+    registry = load_registry()
+    try:
+        from .config import ConfigError
+
+        plan = make_plan(config, _split(select), _split(ignore), registry=registry)
+    except ConfigError as exc:
+        raise Trouble(str(exc)) from None
+
+    results: list[FileResult] = []
+    if "-" in path_list:
+        path_list.remove("-")
+        try:
+            text = decode(sys.stdin.buffer.read(), stdin_filename)
+            results.append(lint_text(text, stdin_filename, plan))
+        except InputError as exc:
+            results.append(FileResult(stdin_filename, error=str(exc)))
+    files, bad_paths = discover(path_list, config.exclude) if path_list else ([], [])
+    for message in bad_paths:
+        results.append(FileResult(message.split(":", 1)[0], error=message))
+    results.extend(lint_files(files, plan, jobs))
+
+    for result in results:
+        if result.error:
+            click.echo(f"blogtool: {result.error}", err=True)
+    rendered = formatters.render(fmt, results, registry, color=output is None and _color())
+    if quiet and fmt == "text":
+        rendered = "\n".join(rendered.splitlines()[:-1])
+    if output:
+        _write_report(Path(output), rendered)
+    elif rendered:
+        click.echo(rendered)
+    sys.exit(_exit_code(results, exit_zero))
+
+
+def _exit_code(results, exit_zero: bool) -> int:
+    from .engine import INTERNAL_ERROR
+    from .violation import Severity
+
+    if any(r.error for r in results) or any(
+        v.rule_id == INTERNAL_ERROR for r in results for v in r.violations
+    ):
+        return EXIT_TROUBLE
+    if exit_zero:
+        return EXIT_CLEAN
+    worst = max((v.severity for r in results for v in r.violations), default=Severity.OFF)
+    return EXIT_VIOLATIONS if worst >= Severity.ERROR else EXIT_CLEAN
+
+
+def _color() -> bool:
+    import os
+
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _write_report(path: Path, text: str) -> None:
+    from .atomic import atomic_write_text
+
+    try:
+        atomic_write_text(path, text + "\n")
+    except OSError as exc:
+        raise Trouble(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.argument("rule", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(rule: str | None, fmt: str) -> None:
+    """List every rule, or print one rule's documentation (by id or name)."""
+    from .registry import load_registry
+
+    registry = load_registry()
+    if rule:
+        found = registry.get(rule)
+        if found is None:
+            raise Trouble(f"unknown rule {rule!r}; `blogtool rules` lists them")
+        click.echo(f"{found.id} {found.name} (default severity: {found.severity})\n")
+        click.echo(found.doc)
+        if found.options:
+            click.echo("\nOptions:")
+            for name, opt in found.options.items():
+                click.echo(f"  {name} = {opt.default!r}  {opt.help}")
+        return
+    if fmt == "json":
+        import json
+
+        click.echo(
+            json.dumps(
+                [
+                    {"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary}
+                    for r in registry
+                ],
+                indent=2,
+            )
+        )
+        return
+    width = max((len(r.name) for r in registry), default=10)
+    for r in registry:
+        click.echo(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {r.summary}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
