@@ -117,7 +117,7 @@ def find_config(start: Path) -> Path | None:
                 text = candidate.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            if re.search(r"^\s*\[tool\.blogtool[\].]", text, re.M):
+            if re.search(r"^\s*\[tool\.blogtool\b", text, re.M):
                 return candidate
     return None
 

@@ -1,0 +1,185 @@
+"""The lint command end to end: formats, exit codes, config, suppressions, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from blogtool.cli import main
+
+EMPTY_SUMMARY = "# T\n\n<details>\n<summary>Quick Summary</summary>\n</details>\n"
+
+
+def run(*args: str, input: bytes | str | None = None, cwd: Path | None = None):
+    runner = CliRunner()
+    if cwd is not None:
+        with runner.isolated_filesystem(temp_dir=cwd):
+            pass
+    return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture()
+def draft(tmp_path: Path) -> Path:
+    path = tmp_path / "draft.md"
+    path.write_text(EMPTY_SUMMARY, encoding="utf-8")
+    return path
+
+
+def test_text_output_and_exit_code_one(draft: Path) -> None:
+    result = run("lint", str(draft))
+    assert result.exit_code == 1
+    assert f"{draft}:3:1: BT101 " in result.output
+    assert "[empty-quick-summary]" in result.output
+
+
+def test_clean_file_exits_zero(tmp_path: Path) -> None:
+    path = tmp_path / "ok.md"
+    path.write_text("# Title\n\nAll done.\n", encoding="utf-8")
+    result = run("lint", str(path))
+    assert result.exit_code == 0, result.output
+    assert "All clean" in result.output
+
+
+def test_json_format_has_documented_keys(draft: Path) -> None:
+    result = run("lint", "--format", "json", str(draft))
+    payload = json.loads(result.output)
+    (v,) = payload["violations"]
+    assert set(v) == {
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "rule",
+        "name",
+        "severity",
+        "message",
+    }
+    assert (v["line"], v["column"], v["rule"], v["severity"]) == (3, 1, "BT101", "error")
+    assert payload["summary"]["errors"] == 1
+
+
+def test_github_and_sarif_formats(draft: Path) -> None:
+    gh = run("lint", "--format", "github", str(draft)).output
+    assert gh.startswith(f"::error file={draft},line=3,col=1,")
+    sarif = json.loads(run("lint", "--format", "sarif", str(draft)).output)
+    assert sarif["version"] == "2.1.0"
+    (res,) = sarif["runs"][0]["results"]
+    region = res["locations"][0]["physicalLocation"]["region"]
+    assert (res["ruleId"], region["startLine"], region["startColumn"]) == ("BT101", 3, 1)
+    rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert rule_ids[res["ruleIndex"]] == "BT101"
+
+
+def test_stdin(draft: Path) -> None:
+    result = run("lint", "-", "--stdin-filename", "post.md", input=EMPTY_SUMMARY)
+    assert result.exit_code == 1
+    assert "post.md:3:1: BT101" in result.output
+
+
+def test_directory_recursion_and_one_bad_file_does_not_stop_others(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.md").write_text(EMPTY_SUMMARY, encoding="utf-8")
+    (tmp_path / "b.md").write_bytes(b"# T\n\ncaf\xe9\n")
+    (tmp_path / "c.md").write_bytes(b"\x00\x01binary")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "a.md:3:1: BT101" in result.stdout
+    assert "b.md:3: not UTF-8 text" in result.stderr
+    assert "looks like a binary file" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "nope.md")])
+    assert result.exit_code == 2 and "no such file or directory" in result.stderr
+    result = CliRunner().invoke(main, ["lint", str(tmp_path)])
+    assert result.exit_code == 2 and "no Markdown files found" in result.stderr
+
+
+def test_select_ignore_and_unknown_rule(draft: Path) -> None:
+    assert run("lint", "--ignore", "BT101", str(draft)).exit_code == 0
+    assert run("lint", "--ignore", "empty-quick-summary", str(draft)).exit_code == 0
+    result = CliRunner().invoke(main, ["lint", "--select", "BT999", str(draft)])
+    assert result.exit_code == 2 and "unknown rule 'BT999'" in result.stderr
+
+
+def test_config_severity_and_bad_config(tmp_path: Path) -> None:
+    (tmp_path / "draft.md").write_text(EMPTY_SUMMARY, encoding="utf-8")
+    cfg = tmp_path / "pyproject.toml"
+    cfg.write_text('[tool.blogtool.rules.BT101]\nseverity = "warning"\n', encoding="utf-8")
+    result = run("lint", str(tmp_path / "draft.md"))
+    assert result.exit_code == 0 and "BT101" in result.output
+    cfg.write_text('[tool.blogtool]\nselcet = ["BT101"]\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "draft.md")])
+    assert result.exit_code == 2
+    assert f"{cfg}:2: unknown key 'selcet'" in result.stderr
+    cfg.write_text("[tool.blogtool\nx = 1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "draft.md")])
+    assert result.exit_code == 2 and "invalid TOML" in result.stderr and "line 1" in result.stderr
+    cfg.write_text('[tool.blogtool.rules.BT101]\nseverity = "loud"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "draft.md")])
+    assert result.exit_code == 2 and "unknown severity 'loud'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "<!-- blogtool-disable-next-line BT101 -->\n",
+        "<!-- blogtool-disable-next-line empty-quick-summary -->\n",
+        "<!-- blogtool-disable-next-line -->\n",
+        "<!-- blogtool-disable-file BT101 -->\n\n",
+    ],
+)
+def test_suppression_comments(tmp_path: Path, comment: str) -> None:
+    path = tmp_path / "d.md"
+    path.write_text("# T\n\n" + comment + EMPTY_SUMMARY.split("\n", 2)[2], encoding="utf-8")
+    result = run("lint", str(path))
+    assert result.exit_code == 0, result.output
+
+
+def test_disable_enable_range(tmp_path: Path) -> None:
+    body = EMPTY_SUMMARY.split("\n", 2)[2]
+    path = tmp_path / "d.md"
+    path.write_text(
+        "# T\n\n<!-- blogtool-disable BT101 -->\n\n"
+        + body
+        + "\n<!-- blogtool-enable BT101 -->\n\n"
+        + body,
+        encoding="utf-8",
+    )
+    result = run("lint", "--format", "json", str(path))
+    lines = [v["line"] for v in json.loads(result.output)["violations"]]
+    assert lines == [11]
+
+
+def test_rules_listing_and_doc() -> None:
+    listing = run("rules").output
+    assert "BT101  empty-quick-summary" in listing
+    doc = run("rules", "empty-quick-summary").output
+    assert doc.startswith("BT101 empty-quick-summary (default severity: error)")
+    assert "Bad:" in doc and "Good:" in doc
+    result = CliRunner().invoke(main, ["rules", "BT999"])
+    assert result.exit_code == 2
+
+
+def test_console_script_runs(draft: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "blogtool.cli", "lint", str(draft)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "BT101" in proc.stdout
+
+
+def test_output_file_is_written(draft: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run("lint", "--format", "json", "-o", str(out), str(draft))
+    assert result.exit_code == 1
+    assert json.loads(out.read_text())["summary"]["errors"] == 1

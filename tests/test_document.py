@@ -1,0 +1,123 @@
+"""The parsed Document: regions, positions, sections and the repairs of swallowing blocks."""
+
+from __future__ import annotations
+
+from blogtool.document import Document, github_slug
+
+
+def region_at(doc: Document, needle: str) -> str:
+    return doc.kind_at(doc.text.index(needle))
+
+
+def test_inline_regions_have_exact_columns() -> None:
+    src = "Intro line\n\nSome *prose* with `code [X]` and $x^2$ and [here]() done.\n"
+    doc = Document.from_text(src, "d.md")
+    assert region_at(doc, "`code") == "code_inline"
+    assert region_at(doc, "$x^2$") == "math_inline"
+    (link,) = doc.links
+    assert doc.position(link.start) == (3, 44)
+    assert link.target == "" and link.text == "here"
+    (math,) = doc.math
+    assert (math.content, doc.position(math.start)) == ("x^2", (3, 34))
+
+
+def test_positions_inside_blockquotes_and_tables() -> None:
+    src = "> quote line\n> and $y$ more\n\n| a | b `c` |\n|---|---|\n| $z$ | w |\n"
+    doc = Document.from_text(src)
+    spans = {m.content: doc.position(m.start) for m in doc.math}
+    assert spans == {"y": (2, 7), "z": (6, 3)}
+    assert doc.position(doc.text.index("`c`")) == (4, 9)
+    assert region_at(doc, "`c`") == "code_inline"
+    assert doc.quote_lines == {1, 2}
+
+
+def test_prose_text_keeps_offsets_and_blanks_non_prose() -> None:
+    src = "Text `code` $m$ [a](http://x.y/z) <b>bold</b> <!-- c -->\n```\nfenced\n```\n"
+    doc = Document.from_text(src)
+    prose = doc.prose_text
+    assert len(prose) == len(doc.text)
+    assert "code" not in prose and "fenced" not in prose and "http" not in prose
+    assert "<b>" not in prose and "bold" in prose and "[a]" in prose
+    assert prose.count("\n") == doc.text.count("\n")
+
+
+def test_unclosed_fence_does_not_swallow_the_rest() -> None:
+    src = "a\n\n```python\nx = 1\n\n## Later heading\n\nText $y$\n"
+    doc = Document.from_text(src)
+    assert [p.kind for p in doc.problems] == ["unclosed_fence"]
+    assert doc.position(doc.problems[0].start) == (3, 1)
+    assert [s.title for s in doc.sections] == ["Later heading"]
+    assert [m.content for m in doc.math] == ["y"]
+
+
+def test_unclosed_comment_does_not_swallow_the_rest() -> None:
+    src = "intro\n\n<!-- a note\n\n## After\n\nbody\n"
+    doc = Document.from_text(src)
+    assert [p.kind for p in doc.problems] == ["unclosed_comment"]
+    assert [s.title for s in doc.sections] == ["After"]
+
+
+def test_commented_out_post_is_linted_with_real_lines() -> None:
+    src = "---\ntitle: t\n---\n\n<!--\n# Title\n\nbody $x$\n-->\n"
+    doc = Document.from_text(src)
+    assert [p.kind for p in doc.problems] == ["commented_out"]
+    assert [(s.title, s.line) for s in doc.sections] == [("Title", 6)]
+    assert doc.position(doc.math[0].start) == (8, 6)
+
+
+def test_unclosed_display_math_stays_in_prose() -> None:
+    src = "text\n\n$$\na + b\n\nmore $c$\n"
+    doc = Document.from_text(src)
+    assert "$$" in doc.prose_text
+    assert [m.content for m in doc.math] == ["c"]
+
+
+def test_sections_tree_and_slugs() -> None:
+    src = "# Post\n\n## 2017\n\n### Attention Is All You Need\n\ntext\n\n## 2018\n\n### BERT\n\n### BERT\n"
+    doc = Document.from_text(src)
+    post, y17, att, y18, bert1, bert2 = doc.sections
+    assert y17.parent is post and att.parent is y17 and bert2.parent is y18
+    assert (y17.line, y17.end_line) == (3, 8)
+    assert att.slug == "attention-is-all-you-need"
+    assert (bert1.slug, bert2.slug) == ("bert", "bert-1")
+    assert doc.section_at(7) is att
+
+
+def test_github_slug() -> None:
+    assert github_slug("GPT-4o: What's New?") == "gpt-4o-whats-new"
+
+
+def test_bom_crlf_and_nul_are_normalised() -> None:
+    doc = Document.from_text("\ufeff# T\r\n\r\ntext\x00 $x$\r\n")
+    assert doc.text == "# T\n\ntext\ufffd $x$\n"
+    assert doc.position(doc.math[0].start) == (3, 7)
+
+
+def test_reference_links_and_definitions() -> None:
+    src = "See [the post][al] and [CLS].\n\n[al]: https://example.org/post\n"
+    doc = Document.from_text(src)
+    (link,) = doc.links
+    assert (link.kind, link.label, link.target) == ("reference", "al", "https://example.org/post")
+    assert "example.org" not in doc.prose_text
+    assert "[CLS]" in doc.prose_text
+
+
+def test_bare_urls_are_links_and_not_prose() -> None:
+    doc = Document.from_text("Read https://example.com/a_b. Then <https://x.org>.\n")
+    kinds = [(link.kind, link.target) for link in doc.links]
+    assert kinds == [("bare", "https://example.com/a_b"), ("autolink", "https://x.org")]
+    assert "example" not in doc.prose_text
+
+
+def test_pathological_inputs_finish() -> None:
+    for src in [
+        "[" * 10000,
+        "$" * 10000,
+        "x" * 1_000_000,
+        "> " * 100 + "x",
+        "- " * 100 + "x",
+        "{" * 5000 + "}" * 5000,
+        "<!--" * 1000,
+    ]:
+        doc = Document.from_text(src)
+        assert len(doc.prose_text) == len(doc.text)
