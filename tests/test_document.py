@@ -73,7 +73,10 @@ def test_unclosed_display_math_stays_in_prose() -> None:
 
 
 def test_sections_tree_and_slugs() -> None:
-    src = "# Post\n\n## 2017\n\n### Attention Is All You Need\n\ntext\n\n## 2018\n\n### BERT\n\n### BERT\n"
+    src = (
+        "# Post\n\n## 2017\n\n### Attention Is All You Need\n\ntext\n\n"
+        "## 2018\n\n### BERT\n\n### BERT\n"
+    )
     doc = Document.from_text(src)
     post, y17, att, y18, bert1, bert2 = doc.sections
     assert y17.parent is post and att.parent is y17 and bert2.parent is y18
