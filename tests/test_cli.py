@@ -183,3 +183,40 @@ def test_output_file_is_written(draft: Path, tmp_path: Path) -> None:
     result = run("lint", "--format", "json", "-o", str(out), str(draft))
     assert result.exit_code == 1
     assert json.loads(out.read_text())["summary"]["errors"] == 1
+
+
+def test_baseline_hides_known_violations_only(tmp_path: Path) -> None:
+    path = tmp_path / "d.md"
+    path.write_text(EMPTY_SUMMARY, encoding="utf-8")
+    base = tmp_path / "baseline.json"
+    assert run("lint", "--write-baseline", str(base), str(path)).exit_code == 0
+    assert run("lint", "--baseline", str(base), str(path)).exit_code == 0
+    # a new problem above the old one shifts its line but stays new itself
+    path.write_text("# T\n\n" + EMPTY_SUMMARY.split("\n", 2)[2] + "\n" + EMPTY_SUMMARY[4:])
+    result = run("lint", "--format", "json", "--baseline", str(base), str(path))
+    assert len(json.loads(result.output)["violations"]) == 1
+    base.write_text("{not json")
+    bad = CliRunner().invoke(main, ["lint", "--baseline", str(base), str(path)])
+    assert bad.exit_code == 2 and "not a blogtool baseline file" in bad.stderr
+
+
+def test_diff_reports_only_changed_lines(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "a@b.c")
+    git("config", "user.name", "t")
+    path = tmp_path / "d.md"
+    path.write_text(EMPTY_SUMMARY, encoding="utf-8")
+    git("add", "d.md")
+    git("commit", "-qm", "old draft")
+    assert run("lint", "--diff", "HEAD", str(path)).exit_code == 0
+    path.write_text(EMPTY_SUMMARY + "\n" + EMPTY_SUMMARY.split("\n", 2)[2], encoding="utf-8")
+    result = run("lint", "--format", "json", "--diff", "HEAD", str(path))
+    assert [v["line"] for v in json.loads(result.output)["violations"]] == [7]
+    untracked = tmp_path / "new.md"
+    untracked.write_text(EMPTY_SUMMARY, encoding="utf-8")
+    assert run("lint", "--diff", "HEAD", str(untracked)).exit_code == 1
+    bad = CliRunner().invoke(main, ["lint", "--diff", "no-such-ref", str(path)])
+    assert bad.exit_code == 2 and "git diff" in bad.stderr

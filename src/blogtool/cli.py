@@ -77,6 +77,22 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("-q", "--quiet", is_flag=True, help="Print violations only, no summary line.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found.")
+@click.option(
+    "--diff",
+    "diff_ref",
+    metavar="REF",
+    help="Only report violations on lines changed since this git ref (untracked: all lines).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Do not report violations recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record every current violation in this baseline file, then exit 0.",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -88,6 +104,9 @@ def lint(
     output: str | None,
     quiet: bool,
     exit_zero: bool,
+    diff_ref: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
@@ -117,6 +136,7 @@ def lint(
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
     results.extend(lint_files(files, plan, jobs))
+    _narrow(results, diff_ref, baseline, write_baseline)
 
     for result in results:
         if result.error:
@@ -129,6 +149,35 @@ def lint(
     elif rendered:
         click.echo(rendered)
     sys.exit(_exit_code(results, exit_zero))
+
+
+def _narrow(results, diff_ref: str | None, baseline: str | None, write: str | None) -> None:
+    """Apply --diff and --baseline to the results in place; --write-baseline exits here."""
+    if write:
+        from .baseline import write_baseline
+
+        count = write_baseline(Path(write), results)
+        click.echo(f"blogtool: recorded {count} violation(s) in {write}", err=True)
+        sys.exit(EXIT_CLEAN)
+    if diff_ref:
+        from .gitdiff import GitError, changed_lines
+
+        for result in results:
+            if result.error or result.path.startswith("<"):
+                continue
+            try:
+                lines = changed_lines(Path(result.path), diff_ref)
+            except GitError as exc:
+                raise Trouble(str(exc)) from None
+            if lines is not None:
+                result.violations = [v for v in result.violations if v.line in lines]
+    if baseline:
+        from .baseline import BaselineError, apply_baseline
+
+        try:
+            apply_baseline(Path(baseline), results)
+        except BaselineError as exc:
+            raise Trouble(str(exc)) from None
 
 
 def _exit_code(results, exit_zero: bool) -> int:
