@@ -1,0 +1,321 @@
+"""DiskCache on its own, then the link checker's use of it against a local server."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from blogtool.net.cache import CACHE_DIR_ENV, DiskCache, cache_key_digest, default_cache_dir
+from blogtool.net.linkcheck import CACHE_NAMESPACE, LinkCheckConfig, LinkStatus, check_urls
+
+if TYPE_CHECKING:
+    from .conftest import Web
+
+# --- DiskCache -----------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_value_round_trips_with_its_timestamp(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = DiskCache(tmp_path, clock=clock)
+    value = {"code": 200, "ok": True, "tags": ["a", "b"], "note": None, "ratio": 0.5}
+    cache.put("links", "https://example.org/", value)
+    entry = cache.get("links", "https://example.org/")
+    assert entry is not None
+    assert entry.value == value
+    assert entry.stored_at == clock.now
+
+
+def test_missing_key_is_none(tmp_path: Path) -> None:
+    assert DiskCache(tmp_path).get("links", "https://example.org/") is None
+
+
+def test_entry_expires_at_max_age(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = DiskCache(tmp_path, max_age=100, clock=clock)
+    cache.put("links", "k", 1)
+    clock.now += 99
+    assert cache.get("links", "k") is not None
+    clock.now += 1
+    assert cache.get("links", "k") is None
+    # A caller with its own notion of freshness overrides the cache's default.
+    assert cache.get("links", "k", max_age=1000) is not None
+    assert cache.get("links", "k", max_age=0) is None
+
+
+def test_entry_from_the_future_is_not_trusted(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = DiskCache(tmp_path, clock=clock)
+    cache.put("links", "k", 1)
+    clock.now -= 3600
+    assert cache.get("links", "k") is None
+
+
+def test_namespaces_are_separate(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    cache.put("links", "k", "link value")
+    cache.put("arxiv", "k", "paper value")
+    assert cache.get("links", "k").value == "link value"
+    assert cache.get("arxiv", "k").value == "paper value"
+
+
+@pytest.mark.parametrize("namespace", ["", "../up", "a/b", "Links", ".hidden", "a b"])
+def test_bad_namespace_is_rejected(tmp_path: Path, namespace: str) -> None:
+    with pytest.raises(ValueError, match="namespace"):
+        DiskCache(tmp_path).put(namespace, "k", 1)
+
+
+EVIL_KEYS = [
+    "../../../../etc/passwd",
+    "/etc/passwd",
+    "..",
+    "a/../../b",
+    "C:\\Windows\\system32",
+    "nul\x00byte",
+    "x" * 5000,
+    "http://example.org/\u00e9t\u00e9?q=1#frag",
+    "lone surrogate \ud800",
+]
+
+
+@pytest.mark.parametrize("key", EVIL_KEYS)
+def test_keys_are_hashed_into_plain_file_names_inside_the_directory(
+    tmp_path: Path, key: str
+) -> None:
+    root = tmp_path / "cache"
+    cache = DiskCache(root)
+    cache.put("links", key, "v")
+    assert cache.get("links", key).value == "v"
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert len(files) == 1
+    written = files[0].resolve()
+    assert written.is_relative_to(root.resolve())
+    assert re.fullmatch(r"[0-9a-f]{64}\.json", written.name)
+    assert written.name == f"{cache_key_digest(key)}.json"
+    assert written == cache.path_for("links", key).resolve()
+
+
+def test_write_leaves_no_temporary_files(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    for index in range(5):
+        cache.put("links", f"k{index}", index)
+    cache.put("links", "k0", "overwritten")
+    names = sorted(path.name for path in tmp_path.rglob("*") if path.is_file())
+    assert len(names) == 5
+    assert all(name.endswith(".json") and not name.startswith(".") for name in names)
+    assert cache.get("links", "k0").value == "overwritten"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        "",
+        "\xff\xfe garbage",
+        "[1, 2, 3]",
+        '{"version": 1, "key": "k"}',
+        '{"version": 1, "key": "k", "stored_at": "yesterday", "value": 1}',
+        '{"version": 1, "key": "k", "stored_at": true, "value": 1}',
+        '{"version": 99, "key": "k", "stored_at": 1000000.0, "value": 1}',
+        # Another key's record at this key's path (a hash collision, in theory).
+        '{"version": 1, "key": "other", "stored_at": 1000000.0, "value": 1}',
+    ],
+)
+def test_corrupt_file_reads_as_missing_and_is_rewritten(tmp_path: Path, content: str) -> None:
+    cache = DiskCache(tmp_path, clock=Clock())
+    path = cache.path_for("links", "k")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    assert cache.get("links", "k") is None
+    cache.put("links", "k", "fresh")
+    assert cache.get("links", "k").value == "fresh"
+    assert cache.enabled
+
+
+def test_open_creates_the_directory(tmp_path: Path) -> None:
+    cache = DiskCache.open(tmp_path / "a" / "b")
+    assert cache.enabled and cache.warnings == ()
+    assert (tmp_path / "a" / "b").is_dir()
+
+
+def unwritable_dir(tmp_path: Path) -> Path:
+    # A path below a regular file can never be created, even by root (chmod would not stop root).
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    return blocker / "cache"
+
+
+def test_unwritable_directory_disables_the_cache_with_a_warning(tmp_path: Path) -> None:
+    directory = unwritable_dir(tmp_path)
+    cache = DiskCache.open(directory)
+    assert not cache.enabled
+    assert len(cache.warnings) == 1
+    assert str(directory) in cache.warnings[0]
+    assert "without a cache" in cache.warnings[0]
+    cache.put("links", "k", 1)  # no exception
+    assert cache.get("links", "k") is None
+
+
+def test_write_failure_after_open_disables_the_cache_once(tmp_path: Path) -> None:
+    cache = DiskCache.open(tmp_path)
+    (tmp_path / "links").write_text("a file where the namespace directory should be")
+    cache.put("links", "k1", 1)
+    cache.put("links", "k2", 2)
+    assert not cache.enabled
+    assert len(cache.warnings) == 1
+
+
+def test_default_directory_precedence(tmp_path: Path) -> None:
+    home = str(tmp_path / "home")
+    assert default_cache_dir({"HOME": home}) == Path(home, ".cache", "blogtool")
+    xdg = str(tmp_path / "xdg")
+    assert default_cache_dir({"HOME": home, "XDG_CACHE_HOME": xdg}) == Path(xdg, "blogtool")
+    # The XDG spec says to ignore a relative value.
+    relative = {"HOME": home, "XDG_CACHE_HOME": "relative/dir"}
+    assert default_cache_dir(relative) == Path(home, ".cache", "blogtool")
+    explicit = str(tmp_path / "mine")
+    env = {"HOME": home, "XDG_CACHE_HOME": xdg, CACHE_DIR_ENV: explicit}
+    assert default_cache_dir(env) == Path(explicit)
+
+
+def test_open_uses_the_environment_unless_given_a_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "from-env"))
+    assert DiskCache.open().directory == tmp_path / "from-env"
+    assert DiskCache.open(tmp_path / "argument").directory == tmp_path / "argument"
+
+
+# --- the link checker with a cache ---------------------------------------------------------
+
+Config = Callable[..., LinkCheckConfig]
+
+
+def test_second_run_sends_no_request_for_cached_links(
+    web: Web, make_config: Config, tmp_path: Path
+) -> None:
+    web.route("/ok", 200)
+    web.route("/old", (301, {"Location": "/new"}))
+    web.route("/new", 200)
+    web.route("/gone", 410)
+    urls = [web.url("/ok"), web.url("/old"), web.url("/gone")]
+    first = check_urls(urls, make_config(), cache=DiskCache(tmp_path))
+    sent = len(web.hits)
+    assert sent == 4
+
+    second = check_urls(urls, make_config(), cache=DiskCache(tmp_path))
+    assert len(web.hits) == sent
+    for url in urls:
+        assert second[url].cached and not first[url].cached
+        assert second[url].attempts == 0
+        assert second[url].status == first[url].status
+        assert second[url].code == first[url].code
+    assert second[web.url("/old")].status is LinkStatus.REDIRECT
+    assert second[web.url("/old")].moved_to == web.url("/new")
+    assert second[web.url("/gone")].status is LinkStatus.DEAD
+
+
+def test_cache_is_keyed_without_the_fragment(web: Web, make_config: Config, tmp_path: Path) -> None:
+    web.route("/page", 200)
+    check_urls([web.url("/page#intro")], make_config(), cache=DiskCache(tmp_path))
+    again = check_urls([web.url("/page#results")], make_config(), cache=DiskCache(tmp_path))
+    assert len(web.hits) == 1
+    assert again[web.url("/page#results")].cached
+
+
+def test_cached_answer_is_judged_by_the_current_accept_setting(
+    web: Web, make_config: Config, tmp_path: Path
+) -> None:
+    web.route("/gone", 410)
+    url = web.url("/gone")
+    assert check_urls([url], make_config(), cache=DiskCache(tmp_path))[url].status == "dead"
+    relaxed = make_config(accept="200..=299, 410")
+    result = check_urls([url], relaxed, cache=DiskCache(tmp_path))[url]
+    assert result.cached and result.status is LinkStatus.OK
+    assert len(web.hits) == 1
+
+
+def test_errors_and_rate_limits_are_not_cached(
+    web: Web, make_config: Config, tmp_path: Path, closed_port: int
+) -> None:
+    web.route("/broken", 503)
+    web.route("/limited", 429)
+    web.route("/limited-but-accepted", 429)
+    urls = [web.url("/broken"), web.url("/limited"), f"http://127.0.0.1:{closed_port}/"]
+    config = make_config(max_retries=0)
+    check_urls(urls, config, cache=DiskCache(tmp_path))
+    accepting = make_config(max_retries=0, accept="200..=299, 429")
+    accepted = web.url("/limited-but-accepted")
+    assert check_urls([accepted], accepting, cache=DiskCache(tmp_path))[accepted].status == "ok"
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+    before = len(web.hits)
+    again = check_urls(urls, config, cache=DiskCache(tmp_path))
+    assert not any(result.cached for result in again.values())
+    assert len(web.hits) == before + 2
+
+
+def test_timeouts_are_not_cached(raw_server, make_config: Config, tmp_path: Path) -> None:
+    server = raw_server(lambda index: (None, None))  # never answers
+    config = make_config(timeout=0.3, max_retries=0)
+    first = check_urls([server.url()], config, cache=DiskCache(tmp_path))
+    assert first[server.url()].status is LinkStatus.TIMEOUT
+    check_urls([server.url()], config, cache=DiskCache(tmp_path))
+    assert len(server.times) == 2
+
+
+def test_zero_max_age_always_asks_again(web: Web, make_config: Config, tmp_path: Path) -> None:
+    web.route("/ok", 200)
+    config = make_config(cache_max_age=0)
+    check_urls([web.url("/ok")], config, cache=DiskCache(tmp_path))
+    check_urls([web.url("/ok")], config, cache=DiskCache(tmp_path))
+    assert len(web.hits) == 2
+
+
+def test_corrupt_link_entry_is_ignored_and_rebuilt(
+    web: Web, make_config: Config, tmp_path: Path
+) -> None:
+    web.route("/ok", 200)
+    url = web.url("/ok")
+    check_urls([url], make_config(), cache=DiskCache(tmp_path))
+    path = DiskCache(tmp_path).path_for(CACHE_NAMESPACE, url)
+    path.write_text('{"version": 1, "key": "truncat')
+    rebuilt = check_urls([url], make_config(), cache=DiskCache(tmp_path))
+    assert rebuilt[url].status is LinkStatus.OK and not rebuilt[url].cached
+    assert json.loads(path.read_text())["key"] == url
+    third = check_urls([url], make_config(), cache=DiskCache(tmp_path))
+    assert third[url].cached
+    assert len(web.hits) == 2
+
+
+def test_malformed_link_value_is_ignored(web: Web, make_config: Config, tmp_path: Path) -> None:
+    web.route("/ok", 200)
+    url = web.url("/ok")
+    DiskCache(tmp_path).put(CACHE_NAMESPACE, url, {"code": "two hundred"})
+    result = check_urls([url], make_config(), cache=DiskCache(tmp_path))[url]
+    assert result.status is LinkStatus.OK and not result.cached
+    assert len(web.hits) == 1
+
+
+def test_unwritable_cache_directory_runs_uncached(
+    web: Web, make_config: Config, tmp_path: Path
+) -> None:
+    web.route("/ok", 200)
+    url = web.url("/ok")
+    cache = DiskCache.open(unwritable_dir(tmp_path))
+    assert check_urls([url], make_config(), cache=cache)[url].status is LinkStatus.OK
+    assert check_urls([url], make_config(), cache=cache)[url].status is LinkStatus.OK
+    assert len(web.hits) == 2
+    assert len(cache.warnings) == 1
