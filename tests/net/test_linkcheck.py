@@ -409,6 +409,7 @@ def test_redirect_to_an_unreachable_host_is_not_offline(
     result = check_urls([web.url("/moved")], make_config(), transport=transport)[web.url("/moved")]
     assert result.status is LinkStatus.ERROR
     assert "host not found" in result.message
+    assert "at https://no-such-host.example/, after a redirect" in result.message
 
 
 def test_excluded_and_invalid_links_stay_as_they_are_when_offline(

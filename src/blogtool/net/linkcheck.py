@@ -21,7 +21,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from enum import StrEnum
@@ -98,7 +98,7 @@ class LinkCheckConfig:
     maps a host name (or ``host:port``) to extra request headers for that host only.
     """
 
-    accept: str | tuple[int | str, ...] = "200..=299"
+    accept: str | Sequence[int | str] = "200..=299"
     timeout: float = 10.0
     max_concurrency: int = 128
     max_per_host: int = 10
@@ -106,7 +106,7 @@ class LinkCheckConfig:
     max_retries: int = 3
     max_retry_wait: float = 30.0
     backoff_base: float = 0.5
-    excludes: tuple[str, ...] = ()
+    excludes: Sequence[str] = ()
     headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     user_agent: str = f"{DEFAULT_USER_AGENT} (+link checker)"
     head_first: bool = True
@@ -419,11 +419,12 @@ class _Checker:
         while True:
             reply = await self._request(method, current, trace)
             if isinstance(reply, _Failure):
+                where = f" at {current}, after a redirect" if current != url else ""
                 return _Outcome(
                     final_url=current,
                     moved_to=moved_to,
                     failure=reply.status,
-                    message=reply.message,
+                    message=reply.message + where,
                     unreachable=reply.unreachable,
                 )
             code, location = reply.code, reply.location
