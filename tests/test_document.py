@@ -124,3 +124,19 @@ def test_pathological_inputs_finish() -> None:
     ]:
         doc = Document.from_text(src)
         assert len(doc.prose_text) == len(doc.text)
+
+
+def test_unclosed_display_math_does_not_swallow_headings() -> None:
+    src = (
+        "## 2020\n\n$$\nx = 1\n\nText.\n\n## 2022\n\n### P\n\n"
+        "[paper](https://arxiv.org/abs/2203.15556)\n\n$$\ny\n$$\n"
+    )
+    doc = Document.from_text(src)
+    assert [s.title for s in doc.sections] == ["2020", "2022", "P"]
+    assert [(m.content.strip(), doc.position(m.start)[0]) for m in doc.math] == [("y", 14)]
+
+
+def test_url_as_link_text_is_one_link() -> None:
+    doc = Document.from_text("See [https://a.com/x](https://a.com/x).\n")
+    assert [link.kind for link in doc.links] == ["inline"]
+    assert "a.com" not in doc.prose_text

@@ -370,6 +370,7 @@ class Document:
 
     def _find_bare_urls(self) -> None:
         prose = self._masked_text()
+        link_spans = sorted((link.start, link.end) for link in self.links)
         for m in _BARE_URL.finditer(prose):
             url = m.group(0).rstrip(".,;:!?*_'\"")
             if url.endswith(")") and url.count("(") < url.count(")"):
@@ -377,6 +378,9 @@ class Document:
             s = m.start()
             e = s + len(url)
             self._mark(URL, s, e)
+            i = bisect_right(link_spans, (s, len(self.text))) - 1
+            if i >= 0 and link_spans[i][0] <= s < link_spans[i][1]:
+                continue  # the text of a link that spells out its own URL
             self.links.append(Link("bare", url, url, s, e))
         self.links.sort(key=lambda link: link.start)
         self.regions.sort(key=lambda r: (r.start, r.end))
@@ -620,7 +624,8 @@ def _make_parser() -> Any:
         .enable("table")
         .enable("strikethrough")
         .use(front_matter_plugin)
-        .use(dollarmath_plugin, allow_digits=False, double_inline=True)
+        # no blank lines inside $$ (as kramdown): an unclosed $$ then cannot swallow the file
+        .use(dollarmath_plugin, allow_digits=False, double_inline=True, allow_blank_lines=False)
         .use(amsmath_plugin)
         .use(footnote_plugin)
     )
