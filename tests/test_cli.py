@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from blogtool.cli import main
 
-EMPTY_SUMMARY = "# T\n\n<details>\n<summary>Quick Summary</summary>\n</details>\n"
+DETAILS = "<details>\n<summary>Quick Summary</summary>\n</details>\n"
+EMPTY_SUMMARY = "# T\n\n" + DETAILS + "\nThe body of the post.\n"
 
 
 def run(*args: str, input: bytes | str | None = None, cwd: Path | None = None):
@@ -138,19 +139,20 @@ def test_config_severity_and_bad_config(tmp_path: Path) -> None:
 )
 def test_suppression_comments(tmp_path: Path, comment: str) -> None:
     path = tmp_path / "d.md"
-    path.write_text("# T\n\n" + comment + EMPTY_SUMMARY.split("\n", 2)[2], encoding="utf-8")
+    path.write_text("# T\n\n" + comment + DETAILS + "\nText.\n", encoding="utf-8")
     result = run("lint", str(path))
     assert result.exit_code == 0, result.output
 
 
 def test_disable_enable_range(tmp_path: Path) -> None:
-    body = EMPTY_SUMMARY.split("\n", 2)[2]
+    body = DETAILS
     path = tmp_path / "d.md"
     path.write_text(
         "# T\n\n<!-- blogtool-disable BT101 -->\n\n"
         + body
         + "\n<!-- blogtool-enable BT101 -->\n\n"
-        + body,
+        + body
+        + "\nText.\n",
         encoding="utf-8",
     )
     result = run("lint", "--format", "json", str(path))
@@ -192,7 +194,7 @@ def test_baseline_hides_known_violations_only(tmp_path: Path) -> None:
     assert run("lint", "--write-baseline", str(base), str(path)).exit_code == 0
     assert run("lint", "--baseline", str(base), str(path)).exit_code == 0
     # a new problem above the old one shifts its line but stays new itself
-    path.write_text("# T\n\n" + EMPTY_SUMMARY.split("\n", 2)[2] + "\n" + EMPTY_SUMMARY[4:])
+    path.write_text("# T\n\n" + DETAILS + "\n" + EMPTY_SUMMARY[4:], encoding="utf-8")
     result = run("lint", "--format", "json", "--baseline", str(base), str(path))
     assert len(json.loads(result.output)["violations"]) == 1
     base.write_text("{not json")
@@ -212,9 +214,9 @@ def test_diff_reports_only_changed_lines(tmp_path: Path) -> None:
     git("add", "d.md")
     git("commit", "-qm", "old draft")
     assert run("lint", "--diff", "HEAD", str(path)).exit_code == 0
-    path.write_text(EMPTY_SUMMARY + "\n" + EMPTY_SUMMARY.split("\n", 2)[2], encoding="utf-8")
+    path.write_text(EMPTY_SUMMARY + "\n" + DETAILS, encoding="utf-8")
     result = run("lint", "--format", "json", "--diff", "HEAD", str(path))
-    assert [v["line"] for v in json.loads(result.output)["violations"]] == [7]
+    assert [v["line"] for v in json.loads(result.output)["violations"]] == [9]
     untracked = tmp_path / "new.md"
     untracked.write_text(EMPTY_SUMMARY, encoding="utf-8")
     assert run("lint", "--diff", "HEAD", str(untracked)).exit_code == 1
