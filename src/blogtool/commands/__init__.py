@@ -1,0 +1,1 @@
+"""Click commands beyond lint and rules, one module each; cli.py adds them to the group."""
