@@ -4,17 +4,50 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from ..document import COMMENT, Document
+from ..document import CODE_KINDS, COMMENT, FRONT_MATTER, HTML_RAW, MATH_KINDS, Document
 from ..registry import Hit, Option, RuleContext, rule
 
 _DETAILS_TAG = re.compile(r"<(/?)(details|summary)\b[^>]*>", re.I)
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]{0,40})\b[^<>]{0,2000}>")
 
 
 def _details_tags(doc: Document) -> Iterator[re.Match[str]]:
     for m in _DETAILS_TAG.finditer(doc.text):
         if doc.kind_at(m.start()) == "html_tag":
             yield m
+
+
+@dataclass(frozen=True)
+class EmptySummary:
+    """A ``<details><summary>title</summary></details>`` block with nothing inside."""
+
+    title: str
+    start: int  # the ``<details>`` tag
+    end: int  # just past ``</details>``
+
+
+def empty_summaries(doc: Document) -> Iterator[EmptySummary]:
+    """Every ``<details>`` block whose summary is followed by only whitespace or comments."""
+    tags = list(_details_tags(doc))
+    for i, m in enumerate(tags):
+        if m.group(1) or m.group(2).lower() != "details":
+            continue
+        # <details> <summary> ... </summary> ... </details>, in that order
+        if i + 3 >= len(tags):
+            continue
+        seq = tags[i + 1 : i + 4]
+        shape = [(t.group(1), t.group(2).lower()) for t in seq]
+        if shape != [("", "summary"), ("/", "summary"), ("/", "details")]:
+            continue
+        title = re.sub(r"<[^>]*>|\s+", " ", doc.text[seq[0].end() : seq[1].start()]).strip()
+        inside = doc.text[seq[1].end() : seq[2].start()]
+        body = "".join(
+            ch for offset, ch in enumerate(inside, seq[1].end()) if doc.kind_at(offset) != COMMENT
+        )
+        if not body.strip():
+            yield EmptySummary(title, m.start(), seq[2].end())
 
 
 @rule(
@@ -47,28 +80,353 @@ def empty_quick_summary(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         </details>
     """
     wanted = {s.strip().lower() for s in ctx.options["summaries"]}
-    tags = list(_details_tags(doc))
-    for i, m in enumerate(tags):
-        if m.group(1) or m.group(2).lower() != "details":
+    for block in empty_summaries(doc):
+        if wanted and block.title.lower() not in wanted:
             continue
-        # <details> <summary> ... </summary> ... </details>, in that order
-        if i + 3 >= len(tags):
-            continue
-        seq = tags[i + 1 : i + 4]
-        shape = [(t.group(1), t.group(2).lower()) for t in seq]
-        if shape != [("", "summary"), ("/", "summary"), ("/", "details")]:
-            continue
-        title = re.sub(r"<[^>]*>|\s+", " ", doc.text[seq[0].end() : seq[1].start()]).strip()
-        if wanted and title.lower() not in wanted:
-            continue
-        inside = doc.text[seq[1].end() : seq[2].start()]
-        body = "".join(
-            ch for offset, ch in enumerate(inside, seq[1].end()) if doc.kind_at(offset) != COMMENT
+        yield Hit(
+            block.start,
+            block.end,
+            f"the {block.title or 'summary'} block is empty: write two or three sentences "
+            "before </details>",
         )
-        if not body.strip():
+
+
+# ---------------------------------------------------------------------- BT501
+
+
+@rule(
+    "BT501",
+    "unclosed-html",
+    "error",
+    options={
+        "tags": Option(["details", "summary"], list, "elements whose open and close tags must pair")
+    },
+)
+def unclosed_html(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A ``<details>`` or ``<summary>`` opened and never closed (or closed and never opened).
+
+    An unclosed ``<details>`` folds the rest of the post into the collapsed block, so
+    readers never see it unless they click. Tags in code, math and comments are ignored.
+    Other elements can be checked with the ``tags`` option.
+
+    Bad:
+
+        <details>
+        <summary>Quick Summary</summary>
+
+        DPO skips the reward model.
+
+        ### Next paper
+
+    Good:
+
+        <details>
+        <summary>Quick Summary</summary>
+
+        DPO skips the reward model.
+
+        </details>
+    """
+    wanted = {t.strip().lower() for t in ctx.options["tags"]}
+    stack: list[tuple[str, re.Match[str]]] = []
+    open_count = dict.fromkeys(wanted, 0)  # so a stray closer costs no search of the stack
+    for m in _ANY_TAG.finditer(doc.text):
+        name = m.group(2).lower()
+        if name not in wanted or doc.kind_at(m.start()) != "html_tag":
+            continue
+        if m.group(0).endswith("/>"):
+            continue
+        if not m.group(1):
+            stack.append((name, m))
+            open_count[name] += 1
+            continue
+        if not open_count[name]:
             yield Hit(
                 m.start(),
-                seq[2].end(),
-                f"the {title or 'summary'} block is empty: write two or three sentences "
-                "before </details>",
+                m.end(),
+                f"</{name}> closes nothing: remove it or add the missing <{name}> above",
+            )
+            continue
+        depth = next(i for i in range(len(stack) - 1, -1, -1) if stack[i][0] == name)
+        for inner_name, inner in stack[depth + 1 :]:
+            yield _unclosed(
+                inner_name, inner, f" before </{name}> on line {doc.position(m.start())[0]}"
+            )
+        for popped, _ in stack[depth:]:
+            open_count[popped] -= 1
+        del stack[depth:]
+    for name, m in stack:
+        yield _unclosed(name, m, "")
+
+
+def _unclosed(name: str, m: re.Match[str], where: str) -> Hit:
+    return Hit(
+        m.start(),
+        m.end(),
+        f"<{name}> is never closed{where}: add </{name}> where the block should end",
+    )
+
+
+# ---------------------------------------------------------------------- BT502
+
+_COMMENT_OPEN = re.compile(r"<!--")
+
+
+@rule("BT502", "unclosed-comment", "error")
+def unclosed_comment(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """An HTML comment ``<!--`` with no ``-->`` after it.
+
+    In a browser an unclosed comment hides everything after it. markdown-it would stop it
+    at the end of its block, so the linter still checks the rest of the file, but the post
+    is broken. Also flagged: a ``<!--`` inside a paragraph that is not closed before the
+    paragraph ends (at a blank line); Markdown then prints the comment as text.
+
+    Bad:
+
+        <!-- rewrite this section
+
+        ## 2018
+
+    Good:
+
+        <!-- rewrite this section -->
+
+        ## 2018
+    """
+    text = doc.text
+    last_close = text.rfind("-->")
+    repaired = {p.start for p in doc.problems if p.kind in ("unclosed_comment", "commented_out")}
+    for m in _COMMENT_OPEN.finditer(text):
+        start = m.start()
+        kind = doc.kind_at(start)
+        if start in repaired:
+            if kind == "prose" and last_close > start:
+                continue  # the opener of a commented-out post (BT504)
+        elif kind == "prose":
+            if start > 0 and text[start - 1] == "\\":
+                continue
+            if last_close > start:
+                yield Hit(
+                    start,
+                    m.end(),
+                    "this <!-- is not closed within its paragraph, so Markdown prints it as "
+                    "text: put --> before the blank line, or start the comment on its own line",
+                )
+                continue
+        elif kind != COMMENT or last_close > start:
+            continue
+        yield Hit(
+            start,
+            m.end(),
+            "<!-- is never closed, so a browser hides everything after it: add --> where "
+            "the comment should end",
+        )
+
+
+# ---------------------------------------------------------------------- BT503
+
+_FENCE_LINE = re.compile(r"---[ \t]*")
+_FRONT_MATTER_END = re.compile(r"(?:---|\.\.\.)[ \t]*")
+_YAML_KEY = re.compile(r"([A-Za-z_][\w.-]{0,60}):(?:[ \t]|$)")
+_YAML_MORE = re.compile(r"[ \t]+\S|- |#")
+_NOT_PROSE = CODE_KINDS | MATH_KINDS | {COMMENT, HTML_RAW, FRONT_MATTER}
+_MAX_FRONT_MATTER_LINES = 200
+
+FRONT_MATTER_KEYS = [
+    "title",
+    "layout",
+    "date",
+    "author",
+    "authors",
+    "tags",
+    "categories",
+    "category",
+    "description",
+    "excerpt",
+    "permalink",
+    "published",
+    "draft",
+    "math",
+    "mathjax",
+    "toc",
+    "image",
+    "slug",
+    "summary",
+    "subtitle",
+    "series",
+    "keywords",
+    "lastmod",
+    "last_modified_at",
+]
+
+
+@dataclass(frozen=True)
+class MisplacedFrontMatter:
+    start: int  # the opening ``---``
+    end: int  # just past the closing ``---``
+    first_line: int  # 1-based line of the opening ``---``
+    last_line: int  # 1-based line of the closing ``---``
+
+
+def misplaced_front_matter(
+    doc: Document, keys: list[str] | None = None
+) -> list[MisplacedFrontMatter]:
+    """``---`` blocks of ``key: value`` lines that are not the front matter at line 1.
+
+    A block counts when every line between the fences looks like YAML (``key: value``,
+    indented continuation, ``- item``) and it has a known front-matter key or two keys.
+    Markdown renders such a block as a rule and a heading, so structure rules skip it.
+    """
+    known = {k.lower() for k in (FRONT_MATTER_KEYS if keys is None else keys)}
+    lines = doc.lines
+    found: list[MisplacedFrontMatter] = []
+    i = 0
+    while i < len(lines):
+        if not _FENCE_LINE.fullmatch(lines[i]) or doc.kind_at(doc.line_starts[i]) in _NOT_PROSE:
+            i += 1
+            continue
+        close = _yaml_block_end(lines, i, known)
+        if close is None:
+            i += 1
+            continue
+        start = doc.line_starts[i]
+        found.append(
+            MisplacedFrontMatter(
+                start,
+                doc.line_starts[close] + len(lines[close]),
+                i + 1,
+                close + 1,
+            )
+        )
+        i = close + 1
+    return found
+
+
+def _yaml_block_end(lines: list[str], opener: int, known: set[str]) -> int | None:
+    """0-based line of the closing fence of a YAML block opened at ``opener``, or None."""
+    keys = 0
+    known_keys = 0
+    last = min(len(lines), opener + 1 + _MAX_FRONT_MATTER_LINES)
+    for j in range(opener + 1, last):
+        line = lines[j]
+        if _FRONT_MATTER_END.fullmatch(line):
+            if keys >= 2 or known_keys:
+                return j
+            return None
+        m = _YAML_KEY.match(line)
+        if m:
+            keys += 1
+            known_keys += m.group(1).lower() in known
+        elif not (keys and _YAML_MORE.match(line)):
+            return None
+    return None
+
+
+@rule(
+    "BT503",
+    "misplaced-front-matter",
+    "error",
+    options={"keys": Option(FRONT_MATTER_KEYS, list, "keys that mark a block as front matter")},
+)
+def misplaced_front_matter_rule(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A ``---`` block of ``key: value`` lines that is not on the very first line.
+
+    Jekyll and Hugo read front matter only when ``---`` is the first line of the file.
+    Anywhere else (after a blank line, after text, or a second block) it renders as a
+    horizontal rule followed by a heading made of the YAML, and the title, date and
+    layout are lost. A block counts when every line looks like YAML and it has a known
+    key (``title``, ``layout``, ``date`` ... see the ``keys`` option) or two keys.
+
+    Bad:
+
+        (a blank first line)
+        ---
+        title: The Evolution of Language Models
+        ---
+
+    Good:
+
+        ---
+        title: The Evolution of Language Models
+        ---
+    """
+    for block in misplaced_front_matter(doc, ctx.options["keys"]):
+        before = doc.text[: block.start]
+        if not before.strip():
+            advice = "front matter must start on line 1: delete the blank lines above it"
+        elif doc.front_matter is not None:
+            advice = (
+                "a second front matter block renders as text: merge it into the one at the "
+                "top of the file"
+            )
+        else:
+            advice = (
+                "front matter is read only on line 1; here it renders as a rule and a "
+                "heading: move it to the top of the file"
+            )
+        yield Hit(block.start, block.start + 3, advice)
+
+
+# ---------------------------------------------------------------------- BT504, BT505
+
+
+@rule("BT504", "commented-out-post", "warning")
+def commented_out_post(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """One HTML comment wraps the whole post, so nothing of it is published.
+
+    Reported once, at the ``<!--``. The inside is still linted as if the comment were
+    not there, so a draft parked in a comment keeps being checked.
+
+    Bad:
+
+        <!--
+        ## 2017
+        ### Attention Is All You Need
+        ...
+        -->
+
+    Good: delete the ``<!--`` and ``-->`` when the post is ready, or keep the draft out
+    of the published folder instead of commenting it out.
+    """
+    for problem in doc.problems:
+        if problem.kind == "commented_out":
+            yield Hit(
+                problem.start,
+                problem.start + 4,
+                "the whole post is inside an HTML comment, so nothing is published: remove "
+                "this <!-- and the --> at the end",
+            )
+            return
+
+
+@rule("BT505", "unclosed-code-fence", "error")
+def unclosed_code_fence(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A code fence (```` ``` ```` or ``~~~``) that is never closed.
+
+    Markdown turns everything after an unclosed fence into one code block, headings and
+    all. The linter reports the opener and checks the rest of the file as Markdown.
+
+    Bad:
+
+        ```python
+        loss = -logsigmoid(beta * margin)
+
+        ## 2018
+
+    Good:
+
+        ```python
+        loss = -logsigmoid(beta * margin)
+        ```
+
+        ## 2018
+    """
+    for problem in doc.problems:
+        if problem.kind == "unclosed_fence":
+            fence = doc.text[problem.start : problem.end]
+            yield Hit(
+                problem.start,
+                problem.end,
+                f"code fence {fence} is never closed, so everything after it renders as "
+                f"code: add a closing {fence} line where the code ends",
             )

@@ -1,1 +1,501 @@
-"""structure rules (being written)."""
+"""Structure rules: empty and stub sections, duplicates, heading levels, year order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..arxiv_id import InvalidArxivId, parse_arxiv_id
+from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section
+from ..registry import Hit, Option, RuleContext, rule
+from ._util import ARXIV_LINK, paper_link, section_year
+from .html import empty_summaries, misplaced_front_matter
+
+_PAPER_LEVEL = Option(3, int, "heading level of a paper section (### by default)")
+_LINK_LABELS = [
+    "paper",
+    "papers",
+    "link",
+    "links",
+    "arxiv",
+    "pdf",
+    "abs",
+    "abstract",
+    "source",
+    "url",
+]
+_MEDIA_TAG = re.compile(r"<(?:img|video|iframe|picture|svg|audio|embed|object|table)\b", re.I)
+_WORD = re.compile(r"[^\W_]+")
+_NON_CHARACTERS = re.compile(r"[^\n]")
+_NOT_CONTENT = frozenset({COMMENT, REF_DEFINITION})
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of ``doc.sections`` with where its line(s) and its body start."""
+
+    section: Section
+    raw_title: str  # the heading's inline Markdown, as written
+    line_end: int  # offset of the end of the heading's last line
+    body_start: int  # offset of the first line after the heading
+
+    @property
+    def level(self) -> int:
+        return self.section.level
+
+    def hit(self, message: str) -> Hit:
+        return Hit(self.section.start, self.line_end, message)
+
+
+def headings(doc: Document) -> list[Heading]:
+    """The document's headings in order, leaving out the ones Markdown makes of a
+    misplaced front matter block (reported once, by BT503)."""
+    spans: dict[int, tuple[str, int]] = {}
+    tokens = doc.tokens
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.level == 0 and token.map is not None:
+            spans[token.map[0] + 1] = (tokens[i + 1].content, token.map[1])
+    phantom: set[int] = set()
+    for block in misplaced_front_matter(doc):
+        phantom.update(range(block.first_line, block.last_line + 1))
+    found: list[Heading] = []
+    for section in doc.sections:
+        if section.line in phantom:
+            continue
+        raw, after = spans.get(section.line, (section.title, section.line))
+        last = min(after, len(doc.lines))
+        line_end = doc.line_starts[last - 1] + len(doc.lines[last - 1])
+        body_start = min(line_end + 1, len(doc.text))
+        found.append(Heading(section, raw, line_end, body_start))
+    return found
+
+
+def content_text(doc: Document, also: frozenset[str] = frozenset()) -> str:
+    """``doc.text`` with what a reader does not see as content blanked: comments, link
+    reference definitions, horizontal rules, empty ``<details>`` blocks, the markers of a
+    commented-out post or of a repaired unclosed comment (and the region kinds in ``also``).
+    """
+    text = doc.masked(_NOT_CONTENT | also)
+    spans = [(b.start, b.end) for b in empty_summaries(doc)]
+    for token in doc.tokens:
+        if token.type == "hr" and token.level == 0 and token.map is not None:
+            first, last = token.map
+            end = doc.line_starts[last] if last < len(doc.line_starts) else len(doc.text)
+            spans.append((doc.line_starts[first], end))
+    for problem in doc.problems:
+        if problem.kind == "commented_out":
+            spans += [(problem.start, problem.start + 4), (problem.end - 3, problem.end)]
+        elif problem.kind == "unclosed_comment":
+            spans.append((problem.start, problem.end))
+    return _blank_spans(text, spans)
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        start = max(start, last)
+        if end <= start:
+            continue
+        pieces += [text[last:start], _NON_CHARACTERS.sub(" ", text[start:end])]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _is_blank(text: str, start: int, end: int) -> bool:
+    return not text[start:end].strip()
+
+
+def _quoted(title: str, limit: int = 60) -> str:
+    title = " ".join(title.split())
+    return f"'{title}'" if len(title) <= limit else f"'{title[: limit - 3]}...'"
+
+
+def _normalised(title: str) -> str:
+    return " ".join(_WORD.findall(title.casefold()))
+
+
+# ---------------------------------------------------------------------- BT401, BT402
+
+
+@rule("BT401", "empty-section", "error")
+def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A heading with nothing under it before the next heading of the same or higher level.
+
+    A section whose subsections have content is not empty, and an empty subsection is
+    reported on its own heading (not on its parents as well). HTML comments, link
+    reference definitions, horizontal rules and an empty ``<details>`` block do not count
+    as content. A heading with no title is left to BT406, a paper section holding only
+    its link to BT402.
+
+    Bad:
+
+        ## 2019
+
+        ## 2020
+
+        Scaling laws made model size a planning question.
+
+    Good:
+
+        ## 2020
+
+        Scaling laws made model size a planning question.
+    """
+    content = content_text(doc)
+    for heading in headings(doc):
+        section = heading.section
+        if section.children or not _normalised(heading.raw_title):
+            continue
+        if _is_blank(content, heading.body_start, section.end):
+            where = "at the end of the file" if section.end >= len(doc.text) else "here"
+            yield heading.hit(
+                f"section {_quoted(section.title)} is empty {where}: write it or delete the heading"
+            )
+
+
+@rule(
+    "BT402",
+    "paper-section-stub",
+    "error",
+    options={
+        "paper_level": _PAPER_LEVEL,
+        "link_labels": Option(
+            _LINK_LABELS, list, "words next to the paper link that do not count as content"
+        ),
+    },
+)
+def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A paper section that holds nothing but its arXiv link.
+
+    A paper section is a heading at ``paper_level`` (``###``) whose own text links to
+    arXiv. It is a stub when, besides the link, it has only label words (``Paper:``,
+    ``arXiv``, ``PDF``: see ``link_labels``), an empty Quick Summary, comments or rules.
+    An ``**Authors:**`` line, a sentence, an image or a subsection is content.
+
+    Bad:
+
+        ### Attention Is All You Need
+
+        **Paper:** [arXiv](https://arxiv.org/abs/1706.03762)
+
+        <details>
+        <summary>Quick Summary</summary>
+        </details>
+
+    Good:
+
+        ### Attention Is All You Need
+
+        **Paper:** [arXiv](https://arxiv.org/abs/1706.03762)
+
+        The Transformer drops recurrence and relies on attention alone.
+    """
+    level = ctx.options["paper_level"]
+    labels = {w.casefold() for w in ctx.options["link_labels"]}
+    arxiv_links = [(lk.start, lk.end) for lk in doc.links if ARXIV_LINK.search(lk.target)]
+    content = _blank_spans(content_text(doc, frozenset({HTML_TAG})), arxiv_links)
+    for heading in headings(doc):
+        section = heading.section
+        if section.level != level or section.children:
+            continue
+        link = paper_link(doc, section)
+        if link is None:
+            continue
+        start, end = heading.body_start, section.end
+        media = any(
+            doc.kind_at(m.start()) == HTML_TAG for m in _MEDIA_TAG.finditer(doc.text, start, end)
+        )
+        words = [w for w in _WORD.findall(content, start, end) if not w.isdigit()]
+        if media or any(w.casefold() not in labels for w in words):
+            continue
+        yield heading.hit(
+            f"paper section {_quoted(section.title)} holds only its link: write the summary "
+            "or remove the section"
+        )
+
+
+# ---------------------------------------------------------------------- BT403, BT404
+
+
+def _paper_id(doc: Document, section: Section, level: int) -> str | None:
+    """The version-less arXiv ID a paper section links to (None if not a paper section)."""
+    if section.level != level:
+        return None
+    link = paper_link(doc, section)
+    if link is None:
+        return None
+    try:
+        return parse_arxiv_id(link.target).base
+    except InvalidArxivId:
+        m = ARXIV_LINK.search(link.target)
+        raw = m.group(1) if m else link.target
+        return re.sub(r"(?:v\d+)?(?:\.pdf)?/?$", "", raw, flags=re.I).lower()
+
+
+@rule(
+    "BT403",
+    "duplicate-section",
+    "warning",
+    options={
+        "paper_level": _PAPER_LEVEL,
+        "allow": Option([], list, "titles that may repeat among sibling sections"),
+    },
+)
+def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """Two sibling sections with the same title, or two paper sections with the same title.
+
+    Titles are compared case-folded with punctuation and spacing ignored. Only siblings
+    (same parent, same level) are compared, so ``#### Results`` under two different
+    papers is fine. Year sections split one timeline, so the entries of two years count
+    as siblings; paper sections are compared across the whole post. Two paper sections
+    that link the same arXiv ID are left to BT404. The later one is reported.
+
+    Bad:
+
+        ## 2019
+        ### A note on tokenizers
+        ...
+        ## 2023
+        ### A note on tokenizers
+
+    Good: merge the two sections, or rename one.
+    """
+    level = ctx.options["paper_level"]
+    allowed = {_normalised(t) for t in ctx.options["allow"]}
+    siblings: dict[tuple[tuple[str, int], int, str], Section] = {}
+    papers: dict[str, tuple[Section, str]] = {}
+    for heading in headings(doc):
+        section = heading.section
+        title = _normalised(section.title)
+        if not title or title in allowed:
+            continue
+        paper = _paper_id(doc, section, level)
+        first = siblings.setdefault((_sibling_group(section), section.level, title), section)
+        if paper is not None:
+            earlier = papers.setdefault(title, (section, paper))
+            if earlier[0] is not section and earlier[1] != paper:
+                first = earlier[0]
+            elif earlier[0] is not section:
+                continue  # same paper twice: BT404
+        if first is not section:
+            yield heading.hit(
+                f"section {_quoted(section.title)} repeats the one on line {first.line}: "
+                "merge them or rename one"
+            )
+
+
+def _sibling_group(section: Section) -> tuple[str, int]:
+    """Sections in the same group are siblings. The year sections of a timeline split one
+    list of entries, so the entries of two sibling years are siblings too."""
+    parent = section.parent
+    if parent is not None and section_year(parent) is not None:
+        return ("timeline", id(parent.parent))
+    return ("parent", id(parent))
+
+
+@rule("BT404", "duplicate-paper", "warning", options={"paper_level": _PAPER_LEVEL})
+def duplicate_paper(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """Two paper sections that link the same arXiv paper (versions ignored).
+
+    Bad:
+
+        ### Attention Is All You Need
+        [arXiv](https://arxiv.org/abs/1706.03762)
+        ...
+        ### The Transformer
+        [arXiv](https://arxiv.org/abs/1706.03762v5)
+
+    Good: one section per paper; mention it again with a link to its section.
+    """
+    level = ctx.options["paper_level"]
+    seen: dict[str, Section] = {}
+    for heading in headings(doc):
+        paper = _paper_id(doc, heading.section, level)
+        if paper is None:
+            continue
+        first = seen.setdefault(paper, heading.section)
+        if first is not heading.section:
+            yield heading.hit(
+                f"paper {paper} already has a section on line {first.line} "
+                f"({_quoted(first.title, 40)}): merge the two"
+            )
+
+
+# ---------------------------------------------------------------------- BT405-BT407
+
+
+@rule("BT405", "heading-level-skip", "warning")
+def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A heading more than one level below the heading before it (``##`` then ``####``).
+
+    Skipped levels break the table of contents and screen-reader navigation. The first
+    heading of the post may start at any level.
+
+    Bad:
+
+        ## 2017
+        #### Attention Is All You Need
+
+    Good:
+
+        ## 2017
+        ### Attention Is All You Need
+    """
+    previous: Heading | None = None
+    for heading in headings(doc):
+        if previous is not None and heading.level > previous.level + 1:
+            want = "#" * (previous.level + 1)
+            yield heading.hit(
+                f"heading jumps from h{previous.level} to h{heading.level}: make it {want} "
+                f"or add the missing h{previous.level + 1} above it"
+            )
+        previous = heading
+
+
+_HEADING_NOISE = re.compile(r"<!--.*?(?:-->|$)|&nbsp;|&#160;|&#xa0;|[*_~\\\s]", re.I | re.S)
+
+
+@rule("BT406", "empty-heading", "error")
+def empty_heading(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A heading with no text: ``###`` alone, or only spaces, emphasis markers or a comment.
+
+    Bad:
+
+        ###
+
+        ### ** **
+
+    Good:
+
+        ### Attention Is All You Need
+    """
+    for heading in headings(doc):
+        if not _HEADING_NOISE.sub("", heading.raw_title):
+            yield heading.hit(f"empty h{heading.level} heading: give it a title or delete the line")
+
+
+@rule("BT407", "multiple-h1", "warning")
+def multiple_h1(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """More than one H1 (``#``) heading in the body of the post.
+
+    A post has one title. A front matter ``title:`` together with one H1 in the body is
+    common and is not flagged; the second H1 of the body and later ones are.
+
+    Bad:
+
+        # The Evolution of Language Models
+        ...
+        # 2018
+
+    Good:
+
+        # The Evolution of Language Models
+        ...
+        ## 2018
+    """
+    first: Heading | None = None
+    for heading in headings(doc):
+        if heading.level != 1:
+            continue
+        if first is None:
+            first = heading
+            continue
+        yield heading.hit(
+            f"second H1 (the first is on line {first.section.line}): a post has one title; "
+            "use ## for sections"
+        )
+
+
+# ---------------------------------------------------------------------- BT408
+
+
+@rule(
+    "BT408",
+    "year-order",
+    "warning",
+    options={
+        "direction": Option(
+            "auto", str, "ascending, descending, or auto (the order most year sections follow)"
+        )
+    },
+)
+def year_order(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A year section (``## 2018``) out of order among its sibling year sections.
+
+    With ``direction = "auto"`` (the default) the order is the one the longest run of
+    years already follows (ascending when it is a tie), and only the fewest headings that
+    break it are reported. A repeated year is left to BT403.
+
+    Bad:
+
+        ## 2017
+        ## 2019
+        ## 2018
+
+    Good:
+
+        ## 2017
+        ## 2018
+        ## 2019
+    """
+    direction = str(ctx.options["direction"]).strip().lower()
+    if direction not in ("auto", "ascending", "descending"):
+        raise ValueError(f"direction must be auto, ascending or descending, not {direction!r}")
+    groups: dict[tuple[int, int], list[tuple[int, Heading]]] = {}
+    for heading in headings(doc):
+        year = section_year(heading.section)
+        if year is None:
+            continue
+        parent = heading.section.parent
+        group = groups.setdefault((id(parent) if parent else 0, heading.level), [])
+        if all(year != seen for seen, _ in group):
+            group.append((year, heading))
+    for group in groups.values():
+        years = [year for year, _ in group]
+        ascending = _keep_in_order(years)
+        descending = _keep_in_order([-y for y in years])
+        if direction == "ascending" or (direction == "auto" and len(ascending) >= len(descending)):
+            keep, word = ascending, "ascending"
+        else:
+            keep, word = descending, "descending"
+        for i, (_, heading) in enumerate(group):
+            if i not in keep:
+                yield heading.hit(_out_of_order(group, keep, i, word))
+
+
+def _out_of_order(group: list[tuple[int, Heading]], keep: set[int], i: int, word: str) -> str:
+    year = group[i][0]
+    sign = 1 if word == "ascending" else -1
+    before = [j for j in sorted(keep) if j < i]
+    after = [j for j in sorted(keep) if j > i]
+    if before and sign * group[before[-1]][0] > sign * year:
+        other, relation = group[before[-1]], "follows"
+    else:
+        other, relation = group[after[0]], "comes before"
+    return (
+        f"year {year} is out of order: the year sections are {word}, but this one "
+        f"{relation} {other[0]} (line {other[1].section.line}); move it"
+    )
+
+
+def _keep_in_order(values: list[int]) -> set[int]:
+    """Indices of a longest strictly increasing subsequence, preferring earlier elements."""
+    n = len(values)
+    # longest[i]: length of the longest increasing run that starts at i
+    longest = [1] * n
+    for i in range(n - 1, -1, -1):
+        for j in range(i + 1, n):
+            if values[j] > values[i] and longest[j] + 1 > longest[i]:
+                longest[i] = longest[j] + 1
+    need = max(longest, default=0)
+    keep: set[int] = set()
+    previous: int | None = None
+    for i, value in enumerate(values):
+        if need and longest[i] == need and (previous is None or value > previous):
+            keep.add(i)
+            previous = value
+            need -= 1
+    return keep
