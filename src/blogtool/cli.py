@@ -141,6 +141,8 @@ def lint(
     for result in results:
         if result.error:
             click.echo(f"blogtool: {result.error}", err=True)
+    for notice in dict.fromkeys(n for r in results for n in r.notices):
+        click.echo(f"blogtool: {notice}", err=True)
     rendered = formatters.render(fmt, results, registry, color=output is None and _color())
     if quiet and fmt == "text":
         rendered = "\n".join(rendered.splitlines()[:-1])
@@ -184,7 +186,7 @@ def _exit_code(results, exit_zero: bool) -> int:
     from .engine import INTERNAL_ERROR
     from .violation import Severity
 
-    if any(r.error for r in results) or any(
+    if any(r.error or r.notices for r in results) or any(
         v.rule_id == INTERNAL_ERROR for r in results for v in r.violations
     ):
         return EXIT_TROUBLE

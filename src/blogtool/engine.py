@@ -10,7 +10,7 @@ from typing import Any
 
 from .config import Config, ConfigError
 from .document import Document
-from .registry import Rule, RuleContext, RuleRegistry, load_registry
+from .registry import Rule, RuleContext, RuleRegistry, RuleUnavailable, load_registry
 from .ruledata import RuleData
 from .sources import InputError, read_source
 from .suppress import collect
@@ -32,6 +32,7 @@ class FileResult:
     violations: list[Violation] = field(default_factory=list)
     error: str | None = None  # the file could not be linted at all
     lines: int = 0
+    notices: list[str] = field(default_factory=list)  # rules that could not run (RuleUnavailable)
 
 
 @dataclass
@@ -87,6 +88,9 @@ def select_rules(
                 continue
             severity = Severity.WARNING
         options = {name: opt.default for name, opt in r.options.items()}
+        if r.config_section:
+            # already validated against config.SCHEMA; shared by the rules of a family
+            options.update(config.section(r.config_section))
         for name, value in values.items():
             if name == "severity":
                 continue
@@ -120,7 +124,9 @@ def make_plan(
     return LintPlan(rules, RuleData(tuple(config.rules_dirs)), config.max_file_size)
 
 
-def lint_document(doc: Document, plan: LintPlan) -> list[Violation]:
+def lint_document(
+    doc: Document, plan: LintPlan, notices: list[str] | None = None
+) -> list[Violation]:
     by_key: dict[str, str] = {}
     for active in plan.rules:
         by_key[active.rule.id.upper()] = active.rule.id
@@ -137,6 +143,10 @@ def lint_document(doc: Document, plan: LintPlan) -> list[Violation]:
         ctx = RuleContext(active.options, plan.data)
         try:
             hits = list(r.check(doc, ctx))
+        except RuleUnavailable as exc:
+            if notices is not None and str(exc) not in notices:
+                notices.append(str(exc))
+            continue
         except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
             out.append(
                 Violation(
@@ -181,7 +191,9 @@ def lint_document(doc: Document, plan: LintPlan) -> list[Violation]:
 
 def lint_text(text: str, path: str, plan: LintPlan) -> FileResult:
     doc = Document.from_text(text, path)
-    return FileResult(path, lint_document(doc, plan), lines=len(doc.lines))
+    notices: list[str] = []
+    violations = lint_document(doc, plan, notices)
+    return FileResult(path, violations, lines=len(doc.lines), notices=notices)
 
 
 def lint_file(path: Path, plan: LintPlan) -> FileResult:

@@ -33,6 +33,14 @@ BUILTIN_FAMILIES = (
 )
 
 
+class RuleUnavailable(RuntimeError):
+    """A rule cannot run here (a backend it needs is missing); the message says how to fix it.
+
+    The engine reports it once per run, not per file, runs the other rules, and the CLI
+    exits 2 so that a silently unchecked draft never looks clean.
+    """
+
+
 @dataclass(frozen=True)
 class Hit:
     """What a rule reports: offsets into ``doc.text`` and a message."""
@@ -70,6 +78,7 @@ class Rule:
     options: dict[str, Option] = field(default_factory=dict)
     family: str = ""
     network: bool = False  # rules that need results from the network (dead links)
+    config_section: str | None = None  # a [tool.blogtool.<section>] table merged into options
 
     @property
     def doc(self) -> str:
@@ -86,6 +95,7 @@ def rule(
     severity: str = "error",
     options: dict[str, Option] | None = None,
     network: bool = False,
+    config_section: str | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     """Mark a check function as a rule; the module that defines it is its family."""
 
@@ -98,6 +108,7 @@ def rule(
             options=dict(options or {}),
             family=fn.__module__.rsplit(".", 1)[-1],
             network=network,
+            config_section=config_section,
         )
         return fn
 
