@@ -222,3 +222,14 @@ def test_diff_reports_only_changed_lines(tmp_path: Path) -> None:
     assert run("lint", "--diff", "HEAD", str(untracked)).exit_code == 1
     bad = CliRunner().invoke(main, ["lint", "--diff", "no-such-ref", str(path)])
     assert bad.exit_code == 2 and "git diff" in bad.stderr
+
+
+def test_rule_option_outside_its_choices_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "draft.md").write_text(EMPTY_SUMMARY, encoding="utf-8")
+    (tmp_path / "blogtool.toml").write_text('[rules.year-order]\ndirection = "up"\n')
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "draft.md")])
+    assert result.exit_code == 2
+    assert "BT408 option 'direction' must be one of 'auto', 'ascending', 'descending'" in (
+        result.stderr
+    )
+    assert "blogtool.toml:2" in result.stderr

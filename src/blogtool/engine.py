@@ -107,6 +107,12 @@ def select_rules(
                     f"{config.where(name)}: {r.id} option {name!r} has the wrong type "
                     f"({type(value).__name__})"
                 )
+            choices = r.options[name].choices
+            if choices and value not in choices:
+                raise ConfigError(
+                    f"{config.where(name)}: {r.id} option {name!r} must be one of "
+                    f"{', '.join(map(repr, choices))}, not {value!r}"
+                )
             options[name] = value
         active.append(ActiveRule(r, severity, options))
     return active

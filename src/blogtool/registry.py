@@ -56,6 +56,7 @@ class Option:
     default: Any
     type: type | tuple[type, ...]
     help: str = ""
+    choices: tuple[Any, ...] = ()  # when set, the only values a config may give
 
 
 @dataclass(frozen=True)

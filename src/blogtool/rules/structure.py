@@ -418,7 +418,10 @@ def multiple_h1(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     "warning",
     options={
         "direction": Option(
-            "auto", str, "ascending, descending, or auto (the order most year sections follow)"
+            "auto",
+            str,
+            "ascending, descending, or auto (the order most year sections follow)",
+            choices=("auto", "ascending", "descending"),
         )
     },
 )
