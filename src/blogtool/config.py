@@ -41,6 +41,9 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "languagetool_dir": str,
         "vocabulary": list,
         "words": list,
+        "cache": bool,
+        "check_capitalized": bool,
+        "disabled_rules": list,
     },
     "links": {
         "accept": str,
@@ -56,6 +59,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "cache_max_age": (int, float),
         "cache_dir": str,
         "check_in_lint": bool,
+        "site_root": str,
     },
     "arxiv": {
         "api_url": str,
@@ -158,6 +162,7 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
             for key, value in table[name].items():
                 _check(f"{name}.{key}", value, schema, fail, short=key)
             config.sections[name] = dict(table[name])
+            config.sections[name]["_root"] = str(config.root)
     config.select = [str(x) for x in table.get("select", [])]
     config.ignore = [str(x) for x in table.get("ignore", [])]
     config.exclude = [str(x) for x in table.get("exclude", [])]

@@ -171,6 +171,8 @@ class Document:
         self.quote_lines: set[int] = set()  # 1-based lines inside a blockquote
         self.tokens: list[Any] = []
         self._kinds = bytearray(len(text))
+        # derived data rules share (e.g. spelling findings for three rules); never input
+        self.memo: dict[Any, Any] = {}
 
     # ------------------------------------------------------------------ building
 

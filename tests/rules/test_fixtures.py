@@ -17,7 +17,12 @@ CASES = all_cases()
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_fixture_case(case) -> None:
     config = Config()
-    config.rule_settings = {rid: dict(case.options) for rid in case.rules} if case.options else {}
+    for rid in case.rules if case.options else ():
+        section = REGISTRY.get(rid).config_section
+        if section:  # options of a rule family's shared [tool.blogtool.<section>] table
+            config.sections[section] = dict(case.options)
+        else:
+            config.rule_settings[rid] = dict(case.options)
     plan = make_plan(config, select=list(case.rules), registry=REGISTRY)
     result = lint_text(case.source, "case.md", plan)
     found = [(v.line, v.col, v.rule_id) for v in result.violations]

@@ -1,1 +1,137 @@
-"""spelling rules (being written)."""
+"""Spelling and grammar of the prose, through the backend in ``[tool.blogtool.spelling]``.
+
+Only prose is checked: the Document has already blanked code, math, URLs, link targets,
+HTML tags, front matter and comments. This module blanks a few more things that are not
+words: special tokens (``[CLS]``, ``<|endoftext|>``), file names (``model.py``) and
+handles. Words with digits (``GPT-4o``), single letters and everything in the ML
+vocabulary (``rules/vocabulary/``) are never reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..document import Document
+from ..registry import Hit, RuleContext, RuleUnavailable, rule
+
+_NOT_WORDS = re.compile(
+    r"\[[A-Z][A-Z0-9_]{1,15}\]"  # special tokens such as [CLS] and [MASK]
+    r"|<\|[^|\n]{1,40}\|>"  # <|endoftext|>
+    r"|\b[\w-]{1,80}\.(?:py|md|json|ya?ml|txt|csv|ipynb|sh|js|ts|toml|png|jpe?g|gif|svg"
+    r"|pdf|html?|cfg|ini|pt|bin|safetensors)\b"  # file names
+    r"|(?<!\w)@[\w-]{1,40}"  # handles
+)
+_BLANK = re.compile(r"[^\n]")
+
+
+def _findings(doc: Document, ctx: RuleContext) -> list:
+    """Every finding for the document, computed once and shared by the three rules."""
+    memo_key = ("spelling", repr(sorted(ctx.options.items(), key=lambda kv: kv[0])))
+    if memo_key in doc.memo:
+        return doc.memo[memo_key]
+    if not ctx.options.get("enabled", True):
+        doc.memo[memo_key] = []
+        return []
+    from ..spelling import BackendUnavailable, parse_words_comment
+    from ..spelling.service import SpellingSettings, service_for
+
+    text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), doc.prose_text)
+    extra: list[str] = []
+    for comment in doc.comments:
+        words = parse_words_comment(comment.body)
+        if words:
+            extra.extend(words)
+    rules_dirs = tuple(str(p) for p in getattr(ctx.data, "extra_dirs", ()))
+    try:
+        service = service_for(SpellingSettings.from_options(ctx.options, rules_dirs))
+        found = service.check(text, extra)
+    except BackendUnavailable as exc:
+        raise RuleUnavailable(f"spelling not checked: {exc}") from None
+    doc.memo[memo_key] = found
+    return found
+
+
+# Harper rules that misfire on ordinary ML prose, found on real drafts:
+# ItsContraction on "its mean and variance" (reads "mean" as an adjective), MassNouns on
+# "a running maximum" (reads "running" as a noun).
+DEFAULT_DISABLED = ("ItsContraction", "MassNouns")
+
+
+def _reportable(f, ctx: RuleContext) -> bool:
+    if f.backend_rule in ctx.options.get("disabled_rules", DEFAULT_DISABLED):
+        return False
+    if f.kind != "spelling":
+        return True
+    word = f.word.strip("'\u2019.")
+    if len(word) <= 2:
+        return False  # "th" after $k$-th, initials
+    # Capitalised unknown words are nearly always names (authors, datasets, companies):
+    # the commonest false alarm of a spelling checker on a paper blog.
+    return bool(ctx.options.get("check_capitalized", False)) or not word[:1].isupper()
+
+
+def _hits(doc: Document, ctx: RuleContext, kind: str) -> Iterator[Hit]:
+    for f in _findings(doc, ctx):
+        if f.kind != kind or not _reportable(f, ctx):
+            continue
+        suggestions = ", ".join(s for s in f.suggestions[:3] if s)
+        hint = f" (did you mean: {suggestions}?)" if suggestions else ""
+        if kind == "spelling":
+            message = f"unknown word {f.word!r}{hint}; fix it or add it to the vocabulary"
+        else:
+            message = f"{f.message.rstrip('.')}: {f.word!r}{hint}"
+        yield Hit(f.start, f.end, message)
+
+
+@rule("BT601", "spelling", "error", config_section="spelling")
+def spelling(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """A misspelled word in prose: doubled or dropped letters, run-together words.
+
+    Code, math, URLs, HTML, file names, special tokens and words with digits are never
+    checked; ML vocabulary (softmax, RLHF, LLaMA, Mixtral...) is accepted. Capitalised
+    words are skipped unless ``check_capitalized = true``: they are almost always names. Add project
+    words with ``[tool.blogtool.spelling] words = [...]`` or a vocabulary file, or in the
+    draft with ``<!-- blogtool-words: Shazeer Parmar -->``.
+
+    Bad:
+
+        We recieve a stateof-the-art model atleast twice.
+
+    Good:
+
+        We receive a state-of-the-art model at least twice.
+    """
+    return _hits(doc, ctx, "spelling")
+
+
+@rule("BT602", "grammar", "warning", config_section="spelling")
+def grammar(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """Reliable grammar slips: repeated words, a/an, common confusions (then/than, its/it's).
+
+    Bad:
+
+        We train the the model for a hour, longer then before.
+
+    Good:
+
+        We train the model for an hour, longer than before.
+    """
+    return _hits(doc, ctx, "grammar")
+
+
+@rule("BT603", "style", "off", config_section="spelling")
+def style(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
+    """Style opinions of the backend (capitalisation, wordiness). Off by default.
+
+    Turn it on with ``[tool.blogtool.rules.BT603] severity = "info"`` or ``--select BT603``.
+
+    Bad:
+
+        In order to train the model we first tokenize.
+
+    Good:
+
+        To train the model we first tokenize.
+    """
+    return _hits(doc, ctx, "style")

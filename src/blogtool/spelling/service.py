@@ -1,0 +1,187 @@
+"""The spelling service the lint rules use: one backend per settings, one cache on disk.
+
+This is the I/O edge of spelling (an embedded library, a LanguageTool server, a cache
+directory): the rules in ``blogtool.rules.spelling`` stay functions of the Document and
+ask this module for findings.
+
+Prose is checked paragraph by paragraph. Each paragraph's findings are cached on disk,
+keyed by a hash of the paragraph, the backend settings and the vocabulary, so a second
+run over a draft where one paragraph changed checks one paragraph. Harper's dictionary
+takes about half a second to build, so a run whose paragraphs are all cached never
+builds it at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .backends import BackendUnavailable, Dialect, Finding, create_backend
+from .vocabulary import Vocabulary, VocabularyError, vocabulary_paths
+
+_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
+CACHE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SpellingSettings:
+    backend: str = "harper"
+    dialect: str = "american"
+    languagetool_url: str | None = None
+    languagetool_dir: str | None = None
+    vocabulary_files: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    rules_dirs: tuple[str, ...] = ()
+    cache: bool = True
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], rules_dirs: tuple[str, ...]) -> SpellingSettings:
+        root = options.get("_root", "")
+        return cls(
+            backend=str(options.get("backend", "harper")),
+            dialect=str(options.get("dialect", "american")),
+            languagetool_url=options.get("languagetool_url"),
+            languagetool_dir=options.get("languagetool_dir"),
+            vocabulary_files=tuple(str(Path(root) / p) for p in options.get("vocabulary", ())),
+            words=tuple(str(w) for w in options.get("words", ())),
+            rules_dirs=rules_dirs,
+            cache=bool(options.get("cache", True)),
+        )
+
+
+class SpellingService:
+    def __init__(self, settings: SpellingSettings) -> None:
+        self.settings = settings
+        try:
+            self.dialect = Dialect.parse(settings.dialect)
+        except ValueError as exc:
+            raise BackendUnavailable(f"[tool.blogtool.spelling] dialect: {exc}") from None
+        paths = list(vocabulary_paths(self.dialect, [Path(d) for d in settings.rules_dirs]))
+        paths += [Path(p) for p in settings.vocabulary_files]
+        try:
+            self.vocabulary = Vocabulary.load(paths, settings.words)
+        except (VocabularyError, OSError) as exc:
+            raise BackendUnavailable(f"spelling vocabulary: {exc}") from None
+        self._backend: Any = None
+        self._fingerprint = self._make_fingerprint(paths)
+
+    def _make_fingerprint(self, paths: list[Any]) -> str:
+        digest = hashlib.sha256(CACHE_VERSION.encode())
+        digest.update(repr(self.settings).encode())
+        for path in paths:
+            try:
+                digest.update(path.read_bytes())
+            except (OSError, AttributeError):
+                digest.update(str(path).encode())
+        return digest.hexdigest()[:16]
+
+    def backend(self) -> Any:
+        if self._backend is None:
+            s = self.settings
+            self._backend = create_backend(
+                s.backend,
+                dialect=self.dialect,
+                vocabulary=self.vocabulary,
+                languagetool_url=s.languagetool_url,
+                languagetool_dir=s.languagetool_dir,
+            )
+        return self._backend
+
+    def check(self, prose: str, extra_words: list[str]) -> list[Finding]:
+        """Findings for a Document's prose text; offsets are into ``prose``."""
+        vocabulary = self.vocabulary.extended(extra_words) if extra_words else self.vocabulary
+        extra_key = "\x00".join(sorted(extra_words))
+        cache = _ChunkCache.open(self._fingerprint) if self.settings.cache else None
+        findings: list[Finding] = []
+        for m in _PARAGRAPH.finditer(prose):
+            chunk = m.group(0)
+            key = hashlib.sha256((extra_key + "\x01" + chunk).encode()).hexdigest()[:24]
+            cached = cache.get(key) if cache else None
+            if cached is None:
+                cached = self.backend().check(chunk, vocabulary)
+                if cache:
+                    cache.put(key, cached)
+            for f in cached:
+                findings.append(
+                    Finding(
+                        f.start + m.start(),
+                        f.end + m.start(),
+                        f.word,
+                        f.kind,
+                        f.message,
+                        tuple(f.suggestions),
+                        f.backend_rule,
+                    )
+                )
+        if cache:
+            cache.save()
+        return findings
+
+
+@lru_cache(maxsize=8)
+def service_for(settings: SpellingSettings) -> SpellingService:
+    """One service per settings per process: Harper's dictionary is built once."""
+    return SpellingService(settings)
+
+
+class _ChunkCache:
+    """One JSON file per settings fingerprint: paragraph hash -> findings."""
+
+    def __init__(self, path: Path | None, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+        self.dirty = False
+        self.used: set[str] = set()
+
+    @classmethod
+    def open(cls, fingerprint: str) -> _ChunkCache:
+        from ..net.cache import default_cache_dir
+
+        path = default_cache_dir() / "spelling" / f"{fingerprint}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                data = {}
+        except (OSError, ValueError):
+            data = {}
+        return cls(path, data)
+
+    def get(self, key: str) -> list[Finding] | None:
+        raw = self.data.get(key)
+        if not isinstance(raw, list):
+            return None
+        try:
+            found = [Finding(*item[:5], tuple(item[5]), item[6]) for item in raw]
+        except (TypeError, IndexError):
+            return None
+        self.used.add(key)
+        return found
+
+    def put(self, key: str, findings: list[Finding]) -> None:
+        self.data[key] = [
+            [f.start, f.end, f.word, f.kind, f.message, list(f.suggestions), f.backend_rule]
+            for f in findings
+        ]
+        self.used.add(key)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        # bound the file: keep what this run used, plus the newest others up to a cap
+        if len(self.data) > 50_000:
+            self.data = {k: v for k, v in self.data.items() if k in self.used}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.data, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # an unwritable cache only costs speed
+        self.dirty = False

@@ -1,0 +1,78 @@
+"""Spelling through `blogtool lint`: backends chosen by config, unavailable ones reported once.
+
+The LanguageTool case talks to tests/spelling/lt_standin.py, a protocol stand-in for a
+LanguageTool HTTP server started on 127.0.0.1 (not LanguageTool itself, which cannot be
+installed here).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from blogtool.cli import main
+
+DRAFT = "# Notes\n\nWe recieve the [ADD_IMAGE] tset here.\n"
+
+
+def lint(tmp_path: Path, config: str, *args: str):
+    (tmp_path / "blogtool.toml").write_text(config, encoding="utf-8")
+    (tmp_path / "d.md").write_text(DRAFT, encoding="utf-8")
+    return CliRunner().invoke(main, ["lint", "--format", "json", *args, str(tmp_path / "d.md")])
+
+
+def rules_of(result) -> list[tuple[int, int, str]]:
+    return [(v["line"], v["column"], v["rule"]) for v in json.loads(result.stdout)["violations"]]
+
+
+def test_languagetool_server_backend(tmp_path: Path, standin) -> None:
+    config = f'[spelling]\nbackend = "languagetool"\nlanguagetool_url = "{standin.url}"\n'
+    result = lint(tmp_path, config, "--select", "BT601")
+    assert result.exit_code == 1, result.output
+    assert rules_of(result) == [(3, 4, "BT601"), (3, 28, "BT601")]
+    assert any(path == "/v2/check" for _, path, _ in standin.requests)
+
+
+def test_unreachable_languagetool_is_one_message_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = f'[spelling]\nbackend = "languagetool"\nlanguagetool_url = "http://127.0.0.1:{port}"\n'
+    result = lint(tmp_path, config)
+    assert result.exit_code == 2
+    assert result.stderr.count("spelling not checked") == 1
+    assert "Traceback" not in result.output
+    # the other rules still ran
+    assert (3, 16, "BT102") in rules_of(result)
+
+
+def test_languagetool_without_server_or_directory_says_how_to_configure(tmp_path: Path) -> None:
+    result = lint(tmp_path, '[spelling]\nbackend = "languagetool"\n')
+    assert result.exit_code == 2
+    assert "languagetool_url" in result.stderr and "LTP_JAR_DIR_PATH" in result.stderr
+
+
+def test_spelling_can_be_turned_off(tmp_path: Path) -> None:
+    result = lint(tmp_path, "[spelling]\nenabled = false\n", "--select", "BT601")
+    assert result.exit_code == 0 and rules_of(result) == []
+
+
+def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> None:
+    first = lint(tmp_path, "", "--select", "BT601")
+    assert rules_of(first) == [(3, 4, "BT601"), (3, 28, "BT601")]
+    cache_files = list(Path(__import__("os").environ["BLOGTOOL_CACHE_DIR"]).rglob("*.json"))
+    assert cache_files, "the spelling cache was not written"
+    # with the backend unusable, a fully cached draft still gives the same findings
+    from blogtool.spelling import service
+
+    def broken(*args, **kwargs):
+        raise AssertionError("backend built although every paragraph was cached")
+
+    monkeypatch.setattr(service, "create_backend", broken)
+    service.service_for.cache_clear()
+    second = lint(tmp_path, "", "--select", "BT601")
+    assert rules_of(second) == rules_of(first)
+    service.service_for.cache_clear()
