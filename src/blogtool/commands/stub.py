@@ -1,0 +1,291 @@
+"""``blogtool stub ARXIV_ID...``: scaffold paper sections from arXiv in the right place.
+
+Thin: check the IDs, load config and template, read the draft, fetch metadata, then let
+:mod:`blogtool.stub` plan and write. Every failure is one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from blogtool.arxiv_id import ArxivId
+    from blogtool.net.arxiv import Paper
+    from blogtool.stub import Outcome, StubPlan, StubSettings
+
+EXIT_OK = 0
+EXIT_PARTLY = 1
+EXIT_TROUBLE = 2
+
+_EPILOG = """\b
+Template placeholders ({{{{ and }}}} are literal braces):
+{placeholders}
+
+\b
+Settings ([tool.blogtool.stub] in pyproject.toml, or [stub] in blogtool.toml):
+  draft = "drafts/evolution.md"   default draft, relative to the config file
+  template = "rules/paper.md"     section template, relative to the config file
+  placement = "year"              or "end": append at the end of the draft
+  year_heading_level = 2, paper_heading_level = 3, year_heading_format = "{{year}}"
+[tool.blogtool.arxiv] api_url, min_interval, timeout, cache_max_age tune the
+client; $BLOGTOOL_ARXIV_API_URL overrides api_url.
+
+\b
+Exit codes:
+  0  every paper was added, completed or skipped (already in the draft)
+  1  some IDs are unknown to arXiv (each is reported); the others were written
+  2  nothing written: an invalid ID (checked before any request), a network or
+     arXiv API failure, every ID unknown, a bad config or template, or a draft
+     that cannot be read or written
+"""
+
+
+class _StubCommand(click.Command):
+    """Builds its epilog when help is asked for, so importing the CLI stays cheap."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from blogtool.stub import PLACEHOLDERS
+
+        width = max(len(name) for name in PLACEHOLDERS) + 2
+        lines = "\n".join(
+            f"  {{{name}}}".ljust(width + 4) + help for name, help in PLACEHOLDERS.items()
+        )
+        self.epilog = _EPILOG.format(placeholders=lines)
+        super().format_epilog(ctx, formatter)
+
+
+@click.command("stub", cls=_StubCommand)
+@click.argument("arxiv_ids", nargs=-1, required=True, metavar="ARXIV_ID...")
+@click.option(
+    "--draft",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draft to add to (default: draft in [tool.blogtool.stub]).",
+)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use."
+)
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Section template (default: template in config, else the built-in one).",
+)
+@click.option("--update", is_flag=True, help="Complete a paper's existing section.")
+@click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
+@click.option("--print", "print_only", is_flag=True, help="Print the sections only; no draft.")
+def stub(
+    arxiv_ids: tuple[str, ...],
+    draft: Path | None,
+    config_path: str | None,
+    template_path: Path | None,
+    update: bool,
+    dry_run: bool,
+    print_only: bool,
+) -> None:
+    """Add a paper section scaffolded from arXiv to a draft.
+
+    ARXIV_ID is any form people paste: 2305.18290, 2305.18290v2, arXiv:2305.18290,
+    an arxiv.org abs, pdf or html link, or hep-th/9901001. Every ID is checked before
+    any request; metadata for all of them comes in one request and is cached for a day.
+
+    The section (heading, paper link, empty Quick Summary) goes under the year heading of
+    the paper's first version, in arXiv ID order among the papers there; a missing year
+    section is created in order among the others.
+
+    A paper already linked from a paper section (or whose title heads a section) is
+    skipped; --update fills in what that section lacks (an empty heading, the paper
+    link, the Quick Summary block) and changes nothing else. The draft keeps its line
+    endings, is written atomically, and a lock file keeps two stubs from colliding.
+    """
+    from blogtool import stub as stubs
+    from blogtool.cli import Trouble, load_project_config
+
+    if print_only and (update or dry_run or draft):
+        raise click.UsageError("--print writes no draft; drop --draft, --update and --dry-run")
+    ids = _parse_ids(arxiv_ids, Trouble)
+    config = load_project_config(config_path, [str(draft)] if draft else [])
+    original: str | None = None
+    draft_path: Path | None = None
+    try:
+        settings = stubs.settings_from_config(config)
+        template = stubs.load_template(_template_path(template_path, config))
+        if not print_only:
+            draft_path = _draft_path(draft, config, Trouble)
+            original = stubs.read_draft(draft_path)
+            if not dry_run:
+                stubs.check_writable(draft_path)
+    except stubs.StubError as exc:
+        raise Trouble(str(exc)) from None
+
+    done = {} if original is None or update else _already_there(original, ids, settings)
+    wanted = [arxiv_id for arxiv_id in ids if arxiv_id.base not in done]
+    papers = _fetch(wanted, config, Trouble) if wanted else {}
+    requests = [
+        stubs.StubRequest(arxiv_id, paper)
+        for arxiv_id in wanted
+        if (paper := papers.get(str(arxiv_id))) is not None
+    ]
+    unknown = [arxiv_id for arxiv_id in wanted if papers.get(str(arxiv_id)) is None]
+
+    if print_only:
+        sections = [stubs.render_section(template, r.paper, r.arxiv_id, settings) for r in requests]
+        if sections:
+            click.echo("\n".join(sections), nl=False)
+    elif requests:
+        assert draft_path is not None and original is not None
+        try:
+            plan = _apply(draft_path, original, requests, template, settings, update, dry_run)
+        except stubs.StubError as exc:
+            raise Trouble(str(exc)) from None
+        # Sections skipped before the request may have moved down: report where they are now.
+        done.update(_already_there(plan.text, [i for i in ids if i.base in done], settings))
+        done.update({outcome.arxiv_id: outcome for outcome in plan.outcomes})
+    for arxiv_id in ids:
+        if arxiv_id.base in done and draft_path is not None:
+            click.echo(_describe(draft_path, done[arxiv_id.base]), err=True)
+    _finish(ids, unknown, Trouble)
+
+
+def _parse_ids(raw_ids: Sequence[str], trouble: type[click.ClickException]) -> list[ArxivId]:
+    """Every ID parsed before any request; one line per invalid ID, then exit 2."""
+    from blogtool.arxiv_id import InvalidArxivId, parse_arxiv_id
+
+    ids: dict[str, ArxivId] = {}
+    errors: list[str] = []
+    for raw in raw_ids:
+        try:
+            arxiv_id = parse_arxiv_id(raw)
+        except InvalidArxivId as exc:
+            errors.append(f"invalid arXiv ID {raw!r}: {exc}")
+            continue
+        ids.setdefault(arxiv_id.base, arxiv_id)
+    if errors:
+        for message in errors[:-1]:
+            click.echo(f"blogtool: error: {message}", err=True)
+        raise trouble(errors[-1] + " (nothing fetched, nothing written)")
+    return list(ids.values())
+
+
+def _template_path(option: Path | None, config: Any) -> Path | None:
+    if option is not None:
+        return option
+    configured = config.section("stub").get("template")
+    return config.root / configured if configured else None
+
+
+def _draft_path(option: Path | None, config: Any, trouble: type[click.ClickException]) -> Path:
+    if option is not None:
+        return option
+    configured = config.section("stub").get("draft")
+    if not configured:
+        raise trouble(
+            "no draft to add to: pass --draft PATH or set draft in [tool.blogtool.stub] "
+            "(--print needs no draft)"
+        )
+    return config.root / configured
+
+
+def _already_there(text: str, ids: Sequence[ArxivId], settings: StubSettings) -> dict[str, Outcome]:
+    """Papers the draft already links from a paper section: skipped without a request."""
+    from blogtool.document import Document
+    from blogtool.stub import Outcome, find_paper_section, to_lf
+
+    doc = Document.from_text(to_lf(text))
+    found = {}
+    for arxiv_id in ids:
+        where = find_paper_section(doc, arxiv_id, settings.paper_heading_level)
+        if where is not None:
+            section = where.section
+            found[arxiv_id.base] = Outcome(arxiv_id.base, "skipped", section.line, section.title)
+    return found
+
+
+def _fetch(
+    ids: Sequence[ArxivId], config: Any, trouble: type[click.ClickException]
+) -> dict[str, Paper | None]:
+    from blogtool.net.arxiv import CACHE_MAX_AGE, ENV_API_URL, ArxivClient, ArxivError
+    from blogtool.net.cache import DiskCache
+
+    table = config.section("arxiv")
+    # The environment beats the config file, so a test or a mirror can redirect one run.
+    api_url = None if os.environ.get(ENV_API_URL) else table.get("api_url")
+    max_age = float(table.get("cache_max_age", CACHE_MAX_AGE))
+    cache = DiskCache.open(max_age=max_age)
+    for warning in cache.warnings:
+        click.echo(f"blogtool: warning: {warning}", err=True)
+    try:
+        with ArxivClient(
+            api_url,
+            cache=cache,
+            min_interval=float(table.get("min_interval", 3.0)),
+            timeout=float(table.get("timeout", 15.0)),
+            cache_max_age=max_age,
+        ) as client:
+            return client.fetch(ids)
+    except ArxivError as exc:
+        raise trouble(f"{exc} (nothing written)") from None
+
+
+def _apply(
+    path: Path,
+    original: str,
+    requests: list[Any],
+    template: Any,
+    settings: StubSettings,
+    update: bool,
+    dry_run: bool,
+) -> StubPlan:
+    from blogtool import stub as stubs
+
+    def edit(text: str) -> stubs.StubPlan:
+        return stubs.plan_stubs(text, requests, template, settings, update)
+
+    if dry_run:
+        old = stubs.to_lf(original)
+        plan = edit(old)
+        click.echo(stubs.unified_diff(old, plan.text, path.as_posix()), nl=False)
+        click.echo("dry run: nothing written", err=True)
+        return plan
+    result = stubs.update_draft(path, edit, expected=original)
+    if result.changed_meanwhile:
+        click.echo(
+            f"blogtool: note: {path} changed while stub waited for arXiv; "
+            "the sections were added to the new version",
+            err=True,
+        )
+    return result.plan
+
+
+def _describe(path: Path, outcome: Outcome) -> str:
+    where = f"{path}:{outcome.line}" if outcome.line else str(path)
+    title = f'"{outcome.title}"' if outcome.title else "(no title)"
+    if outcome.action == "added":
+        return f"{where}: added {outcome.arxiv_id} {title} {outcome.detail}"
+    if outcome.action == "completed":
+        return f"{where}: completed {outcome.arxiv_id} {title}: {outcome.detail}"
+    if outcome.action == "complete":
+        return f"{where}: {outcome.arxiv_id} {title} is already complete"
+    return (
+        f"{where}: skipped {outcome.arxiv_id}, already in the draft as {title} "
+        "(--update completes it)"
+    )
+
+
+def _finish(
+    ids: Sequence[ArxivId], unknown: Sequence[ArxivId], trouble: type[click.ClickException]
+) -> None:
+    if not unknown:
+        return
+    messages = [f"arXiv has no paper {arxiv_id} (unknown ID or version)" for arxiv_id in unknown]
+    if len(unknown) == len(ids):
+        for message in messages[:-1]:
+            click.echo(f"blogtool: error: {message}", err=True)
+        raise trouble(messages[-1] + " (nothing written)")
+    for message in messages:
+        click.echo(f"blogtool: error: {message}", err=True)
+    click.get_current_context().exit(EXIT_PARTLY)

@@ -1,0 +1,800 @@
+"""Scaffold a paper section from arXiv metadata and put it in the right place of a draft.
+
+The pure part takes text and returns text: :func:`render_section` fills the section template,
+:func:`plan_stubs` inserts (or completes) sections in a draft's text. The small I/O part at the
+end reads the draft, holds a lock file while it writes, and writes atomically.
+
+Where a section goes, with ``placement = "year"`` (the default): under the year heading of the
+paper's first-version year, before the first paper section of that year with a larger arXiv
+ID, else at the end of the year section. A missing year section is created among the others
+in order. With ``placement = "end"`` the section is appended to the file.
+
+A *paper section* is a heading at the paper level (3 by default) with an arXiv link in its
+own body, before any subsection. A paper already linked from one is skipped, or completed
+with ``update=True``: an empty heading gets the title, a missing paper link and a missing
+Quick Summary block are added. Nothing the author wrote is changed or removed, and every
+result is checked for that before it is returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+import socket
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from string import Formatter
+from typing import TYPE_CHECKING, Any
+
+from blogtool.arxiv_id import ArxivId, InvalidArxivId, parse_arxiv_id
+from blogtool.document import Document, Section
+from blogtool.rules._util import paper_link
+
+if TYPE_CHECKING:
+    from blogtool.net.arxiv import Paper
+
+__all__ = [
+    "BUILTIN_TEMPLATE",
+    "PLACEHOLDERS",
+    "DraftLock",
+    "DraftUpdate",
+    "Outcome",
+    "PaperTemplate",
+    "StubError",
+    "StubPlan",
+    "StubRequest",
+    "StubSettings",
+    "TemplateError",
+    "check_lines_kept",
+    "find_paper_section",
+    "load_template",
+    "paper_fields",
+    "plan_stubs",
+    "read_draft",
+    "render_section",
+    "restore_line_endings",
+    "settings_from_config",
+    "to_lf",
+    "unified_diff",
+    "update_draft",
+]
+
+BUILTIN_TEMPLATE = "templates/paper.md"
+
+# Every placeholder a template may use, with what it holds.
+PLACEHOLDERS: dict[str, str] = {
+    "title": "the title",
+    "abs_url": "https://arxiv.org/abs/ID (versioned if a version was asked for)",
+    "pdf_url": "https://arxiv.org/pdf/ID",
+    "arxiv_id": "the ID without version: 2305.18290",
+    "versioned_id": "the ID with version: 2305.18290v3",
+    "authors": "all authors, comma-separated",
+    "first_author": "the first author",
+    "authors_short": "A / A and B / A et al.",
+    "published": "date of the first version, YYYY-MM-DD",
+    "updated": "date of this version, YYYY-MM-DD",
+    "year": "year of the first version",
+    "month": "month of the first version, 01-12",
+    "abstract": "the abstract, on one line",
+    "category": "the primary category: cs.CL",
+}
+
+_PLACEMENTS = ("year", "end")
+_MAX_DRAFT_SIZE = 1 << 30  # the lint size limit is for linting; a stub may add to any draft
+_ATX_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
+_EMPTY_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+#*)?[ \t]*$")
+_COMMENT_LINE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
+_DETAILS_BLOCK = re.compile(r"^[ \t]*<details\b.*?</details>[ \t]*$", re.S | re.M | re.I)
+_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.S | re.I)
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+class StubError(Exception):
+    """A reason the stub cannot be done, worded for the user; nothing was written."""
+
+
+class TemplateError(StubError):
+    """The section template is broken; the message names the template file."""
+
+
+# --- settings and template -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StubSettings:
+    """Where sections go. ``year_heading_format`` is the title of a year heading."""
+
+    placement: str = "year"
+    year_heading_level: int = 2
+    paper_heading_level: int = 3
+    year_heading_format: str = "{year}"
+
+    def __post_init__(self) -> None:
+        if self.placement not in _PLACEMENTS:
+            raise StubError(f'placement must be "year" or "end", not {self.placement!r}')
+        for name in ("year_heading_level", "paper_heading_level"):
+            if not 1 <= getattr(self, name) <= 6:
+                raise StubError(f"{name} must be 1 to 6, not {getattr(self, name)}")
+        if self.placement == "year" and self.year_heading_level >= self.paper_heading_level:
+            raise StubError(
+                f"year_heading_level ({self.year_heading_level}) must be smaller than "
+                f"paper_heading_level ({self.paper_heading_level}) to hold paper sections"
+            )
+        _year_pattern(self.year_heading_format)  # validates the format
+
+    def year_title(self, year: int) -> str:
+        return self.year_heading_format.format(year=year)
+
+    def year_of(self, section: Section) -> int | None:
+        """The year a year heading stands for, or None for any other heading."""
+        if section.level != self.year_heading_level:
+            return None
+        match = _year_pattern(self.year_heading_format).fullmatch(" ".join(section.title.split()))
+        return int(match.group(1)) if match else None
+
+
+def settings_from_config(config: Any) -> StubSettings:
+    """Settings from ``[tool.blogtool.stub]``; a bad value is a :class:`StubError`."""
+    table = config.section("stub")
+    try:
+        return StubSettings(
+            placement=table.get("placement", "year"),
+            year_heading_level=table.get("year_heading_level", 2),
+            paper_heading_level=table.get("paper_heading_level", config.paper_heading_level),
+            year_heading_format=table.get("year_heading_format", "{year}"),
+        )
+    except StubError as exc:
+        raise StubError(f"{config.where('stub')}: [stub] {exc}") from None
+
+
+def _year_pattern(fmt: str) -> re.Pattern[str]:
+    """A pattern matching the (whitespace-collapsed) titles ``fmt`` makes, the year captured."""
+    pieces: list[str] = []
+    years = 0
+    try:
+        for literal, field, spec, conversion in Formatter().parse(" ".join(fmt.split())):
+            pieces.append(re.escape(literal))
+            if field is None:
+                continue
+            if field != "year" or spec or conversion:
+                raise StubError(
+                    f"year_heading_format {fmt!r} may only use the placeholder {{year}}"
+                )
+            years += 1
+            pieces.append(r"(\d{4})")
+    except ValueError as exc:
+        raise StubError(f"year_heading_format {fmt!r}: {exc}") from None
+    if years != 1:
+        raise StubError(f"year_heading_format {fmt!r} must hold {{year}} once")
+    return re.compile("".join(pieces), re.I)
+
+
+@dataclass(frozen=True)
+class PaperTemplate:
+    """A section template; ``origin`` names its file in error messages."""
+
+    text: str
+    origin: str
+
+    def render(self, values: Mapping[str, str]) -> str:
+        """The template with every ``{name}`` replaced; ``{{`` and ``}}`` are literal braces."""
+        out: list[str] = []
+        line = 1
+        try:
+            for literal, field, spec, conversion in Formatter().parse(self.text):
+                out.append(literal)
+                line += literal.count("\n")
+                if field is not None:
+                    out.append(self._value(values, field, spec, conversion, line))
+        except ValueError as exc:
+            raise TemplateError(
+                f"{self.origin}:{line}: {exc} (write a literal brace as {{{{ or }}}})"
+            ) from None
+        return "".join(out)
+
+    def _value(
+        self,
+        values: Mapping[str, str],
+        field: str,
+        spec: str | None,
+        conversion: str | None,
+        line: int,
+    ) -> str:
+        if field not in values:
+            shown = f"{{{field}}}" if field else "{}"
+            raise TemplateError(
+                f"{self.origin}:{line}: unknown placeholder {shown} "
+                f"(known: {', '.join(sorted(PLACEHOLDERS))}; "
+                "write a literal brace as {{ or }})"
+            )
+        value: object = values[field]
+        if conversion == "r":
+            value = repr(value)
+        elif conversion == "a":
+            value = ascii(value)
+        if spec and "{" in spec:
+            raise TemplateError(f"{self.origin}:{line}: nested placeholders are not supported")
+        try:
+            return format(value, spec or "")
+        except ValueError as exc:
+            raise TemplateError(f"{self.origin}:{line}: {{{field}:{spec}}}: {exc}") from None
+
+
+_SAMPLE_FIELDS = {name: f"sample {name}" for name in PLACEHOLDERS} | {
+    "title": "Sample Title",
+    "abs_url": "https://arxiv.org/abs/2305.18290",
+    "pdf_url": "https://arxiv.org/pdf/2305.18290",
+    "arxiv_id": "2305.18290",
+}
+
+
+def load_template(path: Path | None = None) -> PaperTemplate:
+    """The template at ``path``, or the built-in one; checked before any network work.
+
+    A template must start with a heading and link the paper (``{abs_url}`` or ``{pdf_url}``),
+    or a later stub could not recognise the section and would add it twice.
+    """
+    if path is None:
+        from importlib import resources
+
+        origin = f"<built-in>/{BUILTIN_TEMPLATE}"
+        resource = resources.files("blogtool._data").joinpath(BUILTIN_TEMPLATE)
+        text = resource.read_text(encoding="utf-8")
+    else:
+        from blogtool.sources import InputError, read_source
+
+        origin = str(path)
+        try:
+            text = read_source(path, max_size=_MAX_DRAFT_SIZE)
+        except InputError as exc:
+            raise TemplateError(f"template {exc}") from None
+    template = PaperTemplate(to_lf(text), origin)
+    sample = _tidy_section(template.render(_SAMPLE_FIELDS), template, 3)
+    doc = Document.from_text(sample)
+    if not doc.sections or paper_link(doc, doc.sections[0]) is None:
+        raise TemplateError(
+            f"{origin}: the template has no link to the paper under its heading "
+            "(add [paper]({abs_url})); without it the section is not recognised later"
+        )
+    return template
+
+
+def _tidy_section(rendered: str, template: PaperTemplate, level: int) -> str:
+    """Trim blank lines around the section and give its heading the paper level."""
+    lines = rendered.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    heading = _ATX_HEADING.match(lines[0]) if lines else None
+    if heading is None:
+        raise TemplateError(f"{template.origin}: the template must start with a heading (### ...)")
+    lines[0] = "#" * level + lines[0][heading.end() :]
+    return "\n".join(lines) + "\n"
+
+
+# --- one section ---------------------------------------------------------------------------
+
+
+def paper_fields(paper: Paper, arxiv_id: ArxivId) -> dict[str, str]:
+    """The placeholder values for one paper; ``arxiv_id`` is the ID as it was asked for."""
+    authors = paper.authors
+    if len(authors) > 2:
+        short = f"{authors[0]} et al."
+    else:
+        short = " and ".join(authors)
+    published = paper.published
+    month = published.month if published else arxiv_id.month
+    versioned = paper.versioned_id if arxiv_id.version is None else arxiv_id.versioned
+    return {
+        "title": paper.title,
+        "abs_url": arxiv_id.abs_url,
+        "pdf_url": arxiv_id.pdf_url,
+        "arxiv_id": arxiv_id.base,
+        "versioned_id": versioned,
+        "authors": ", ".join(authors),
+        "first_author": authors[0] if authors else "",
+        "authors_short": short,
+        "published": published.isoformat() if published else "",
+        "updated": paper.updated.isoformat() if paper.updated else "",
+        "year": str(paper_year(paper, arxiv_id)),
+        "month": f"{month:02d}",
+        "abstract": paper.abstract,
+        "category": paper.primary_category or "",
+    }
+
+
+def render_section(
+    template: PaperTemplate,
+    paper: Paper,
+    arxiv_id: ArxivId,
+    settings: StubSettings | None = None,
+) -> str:
+    """The section for one paper, ending in one newline, heading at the paper level."""
+    level = (settings or StubSettings()).paper_heading_level
+    return _tidy_section(template.render(paper_fields(paper, arxiv_id)), template, level)
+
+
+def paper_year(paper: Paper, arxiv_id: ArxivId) -> int:
+    """The year a paper is filed under: that of its first version."""
+    return paper.published.year if paper.published else arxiv_id.year
+
+
+# --- finding paper sections ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperSection:
+    section: Section
+    arxiv_id: ArxivId | None  # None: the section is matched by title and links no paper
+
+
+def _paper_sections(doc: Document, level: int) -> list[PaperSection]:
+    found = []
+    for section in doc.sections:
+        if section.level != level:
+            continue
+        link = paper_link(doc, section)
+        if link is None:
+            continue
+        try:
+            arxiv_id = parse_arxiv_id(link.target)
+        except InvalidArxivId:
+            continue
+        found.append(PaperSection(section, arxiv_id))
+    return found
+
+
+def find_paper_section(
+    doc: Document, arxiv_id: ArxivId, level: int = 3, title: str | None = None
+) -> PaperSection | None:
+    """The section that already holds this paper: one linking it, else one with its title."""
+    for candidate in _paper_sections(doc, level):
+        if candidate.arxiv_id is not None and candidate.arxiv_id.base == arxiv_id.base:
+            return candidate
+    if title:
+        wanted = _title_key(title)
+        for section in doc.sections:
+            if section.level == level and _title_key(section.title) == wanted:
+                if paper_link(doc, section) is None:
+                    return PaperSection(section, None)
+    return None
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+# --- planning: text in, text out -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StubRequest:
+    """One paper to stub: the ID as asked for and its metadata."""
+
+    arxiv_id: ArxivId
+    paper: Paper
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one paper. ``action``: added, skipped, completed or complete."""
+
+    arxiv_id: str
+    action: str
+    line: int  # 1-based line of the section's heading in the new text
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StubPlan:
+    text: str
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(o.action in ("added", "completed") for o in self.outcomes)
+
+
+def plan_stubs(
+    text: str,
+    requests: Sequence[StubRequest],
+    template: PaperTemplate,
+    settings: StubSettings | None = None,
+    update: bool = False,
+) -> StubPlan:
+    """Add (or with ``update``, complete) a section per request to a draft's LF text.
+
+    Raises :class:`StubError` if the result would not keep every line of ``text`` in order.
+    """
+    settings = settings or StubSettings()
+    level = settings.paper_heading_level
+    new = text
+    pending: list[tuple[StubRequest, str, str]] = []
+    for request in requests:
+        section_text = render_section(template, request.paper, request.arxiv_id, settings)
+        doc = Document.from_text(new)
+        existing = find_paper_section(doc, request.arxiv_id, level, request.paper.title)
+        if existing is None:
+            new, detail = _insert(new, doc, request, section_text, settings)
+            pending.append((request, "added", detail))
+        elif not update:
+            pending.append((request, "skipped", ""))
+        else:
+            new, changes = _complete(new, doc, existing, section_text, request, level)
+            if changes:
+                pending.append((request, "completed", "added " + ", ".join(changes)))
+            else:
+                pending.append((request, "complete", ""))
+    check_lines_kept(text, new)
+    final = Document.from_text(new)
+    outcomes = []
+    for request, action, detail in pending:
+        where = find_paper_section(final, request.arxiv_id, level, request.paper.title)
+        line = where.section.line if where else 0
+        title = where.section.title if where and where.section.title else request.paper.title
+        outcomes.append(Outcome(request.arxiv_id.base, action, line, title, detail))
+    return StubPlan(new, tuple(outcomes))
+
+
+def _insert(
+    text: str, doc: Document, request: StubRequest, block: str, settings: StubSettings
+) -> tuple[str, str]:
+    if settings.placement == "end":
+        return _splice(text, len(text), block), "at the end"
+    year = paper_year(request.paper, request.arxiv_id)
+    years = [(y, s) for s in doc.sections if (y := settings.year_of(s)) is not None]
+    heading = "#" * settings.year_heading_level + " " + settings.year_title(year)
+    home = next((s for y, s in years if y == year), None)
+    if home is not None:
+        key = request.arxiv_id.without_version().sort_key()
+        for paper in _paper_sections(doc, settings.paper_heading_level):
+            inside = home.start <= paper.section.start < home.end
+            if inside and paper.arxiv_id and paper.arxiv_id.without_version().sort_key() > key:
+                return _splice(text, _before_heading(text, paper.section.start), block), (
+                    f"under {heading}, before {paper.arxiv_id.base}"
+                )
+        return _splice(text, _before_heading(text, home.end), block), f"under {heading}"
+    new_year = f"{heading}\n\n{block}"
+    descending = len(years) > 1 and all(a[0] > b[0] for a, b in pairwise(years))
+    for other_year, section in years:
+        if (other_year < year) if descending else (other_year > year):
+            at = _before_heading(text, section.start)
+            return _splice(text, at, new_year), f"under a new {heading}"
+    at = _before_heading(text, years[-1][1].end) if years else len(text)
+    return _splice(text, at, new_year), f"under a new {heading}"
+
+
+def _before_heading(text: str, pos: int) -> int:
+    """Move an insertion point at a heading above the comment lines that belong to it.
+
+    ``<!-- blogtool-disable-next-line -->`` and friends must stay right above their heading.
+    """
+    while 0 < pos < len(text):
+        previous_start = text.rfind("\n", 0, pos - 1) + 1
+        if not _COMMENT_LINE.match(text[previous_start : pos - 1]):
+            break
+        pos = previous_start
+    return pos
+
+
+def _splice(text: str, pos: int, block: str) -> str:
+    """Insert ``block`` (whole lines) at a line start ``pos``, blank lines around it."""
+    before, after = text[:pos], text[pos:]
+    if before and not before.endswith("\n"):
+        before += "\n"
+    if before and before[:-1].rsplit("\n", 1)[-1].strip():
+        before += "\n"
+    if after and after.split("\n", 1)[0].strip():
+        block += "\n"
+    return before + block + after
+
+
+def _complete(
+    text: str,
+    doc: Document,
+    existing: PaperSection,
+    rendered: str,
+    request: StubRequest,
+    level: int,
+) -> tuple[str, list[str]]:
+    """Fill in what an existing section lacks: heading title, paper link, summary block."""
+    changes: list[str] = []
+    section = existing.section
+    lines = text.split("\n")
+    heading_line = lines[section.line - 1]
+    empty = _EMPTY_ATX_HEADING.match(heading_line)
+    if not section.title and empty:
+        indent = heading_line[: len(heading_line) - len(heading_line.lstrip())]
+        lines[section.line - 1] = f"{indent}{empty.group(1)} {request.paper.title}"
+        text = "\n".join(lines)
+        changes.append("the title")
+    rendered_doc = Document.from_text(rendered)
+    link = paper_link(rendered_doc, rendered_doc.sections[0])
+    assert link is not None  # load_template checked the template links the paper
+    after_link_line: int  # 0-based index of the last line of the block holding the link
+    if existing.arxiv_id is None:
+        link_line = rendered_doc.lines[rendered_doc.position(link.start)[0] - 1]
+        text = _splice(text, _line_offset(text, section.line), link_line + "\n")
+        changes.append("the paper link")
+        doc = Document.from_text(text)
+        after_link_line = _block_end(doc, _line_of(text, link_line, section.line))
+    else:
+        own_link = paper_link(doc, section)
+        assert own_link is not None
+        after_link_line = _block_end(doc, doc.position(own_link.start)[0] - 1)
+    summary = _summary_block(rendered)
+    if summary is not None:
+        doc = Document.from_text(text)
+        section = _section_at_line(doc, section.line)
+        body = "\n".join(doc.lines[section.line - 1 : section.body_end_line])
+        block, pattern, label = summary
+        if not re.search(pattern, body, re.I):
+            text = _splice(text, _line_offset(text, after_link_line + 1), block)
+            changes.append(f"the {label} block")
+    return text, changes
+
+
+def _summary_block(rendered: str) -> tuple[str, str, str] | None:
+    """The template's ``<details>`` block, a pattern finding it in a body, and its name."""
+    block = _DETAILS_BLOCK.search(rendered)
+    if block is None:
+        return None
+    summary = _SUMMARY.search(block.group(0))
+    words = summary.group(1).split() if summary else []
+    if not words:
+        return block.group(0) + "\n", r"<details\b", "<details>"
+    pattern = r"<summary>\s*" + r"\s+".join(map(re.escape, words)) + r"\s*</summary>"
+    return block.group(0) + "\n", pattern, " ".join(words)
+
+
+def _line_offset(text: str, line: int) -> int:
+    """Offset of the start of 1-based ``line + 1``, i.e. just after line ``line``."""
+    pos = 0
+    for _ in range(line):
+        found = text.find("\n", pos)
+        if found < 0:
+            return len(text)
+        pos = found + 1
+    return pos
+
+
+def _line_of(text: str, content: str, after: int) -> int:
+    """0-based index of the first line equal to ``content`` after 1-based line ``after``."""
+    lines = text.split("\n")
+    for index in range(after, len(lines)):
+        if lines[index] == content:
+            return index
+    return after
+
+
+def _block_end(doc: Document, line: int) -> int:
+    """0-based index of the last line of the top-level block holding 0-based ``line``."""
+    for token in doc.tokens:
+        if token.level == 0 and token.map and token.map[0] <= line < token.map[1]:
+            return token.map[1] - 1
+    return line
+
+
+def _section_at_line(doc: Document, line: int) -> Section:
+    return next(s for s in doc.sections if s.line == line)
+
+
+# --- line endings and the no-loss check ----------------------------------------------------
+
+
+def _split_lines(text: str) -> list[tuple[str, str]]:
+    """``(content, ending)`` pairs; the last ending is "" when the text does not end in one."""
+    pairs: list[tuple[str, str]] = []
+    pos = 0
+    for match in _LINE_END.finditer(text):
+        pairs.append((text[pos : match.start()], match.group()))
+        pos = match.end()
+    if pos < len(text):
+        pairs.append((text[pos:], ""))
+    return pairs
+
+
+def to_lf(raw: str) -> str:
+    """The text as the planner sees it: no BOM, every line ending a ``\\n``."""
+    if raw.startswith("\ufeff"):
+        raw = raw[1:]
+    return "".join(content + ("\n" if ending else "") for content, ending in _split_lines(raw))
+
+
+def _same_line(old: str, new: str) -> bool:
+    if old == new:
+        return True
+    # The one line --update may change: an empty heading that got its title.
+    empty = _EMPTY_ATX_HEADING.match(old)
+    return bool(empty) and new.lstrip(" ").startswith(empty.group(1) + " ")
+
+
+def _match_lines(old: list[str], new: list[str]) -> list[int | None]:
+    """For each new line, the old line it keeps (greedy, in order); raises if one is lost."""
+    mapping: list[int | None] = [None] * len(new)
+    j = 0
+    for i, line in enumerate(new):
+        if j < len(old) and _same_line(old[j], line):
+            mapping[i] = j
+            j += 1
+    if j < len(old):
+        raise StubError(
+            f"internal error: the new draft would lose line {j + 1} ({old[j][:60]!r}); "
+            "nothing written, please report this"
+        )
+    return mapping
+
+
+def check_lines_kept(old: str, new: str) -> None:
+    """Raise :class:`StubError` unless every line of ``old`` is in ``new``, in order."""
+    _match_lines(old.split("\n"), new.split("\n"))
+
+
+def restore_line_endings(old_raw: str, new_lf: str) -> str:
+    """``new_lf`` written the way ``old_raw`` was: its BOM, line endings and final newline.
+
+    Kept lines keep their own ending; new lines get the draft's most common one.
+    """
+    bom = "\ufeff" if old_raw.startswith("\ufeff") else ""
+    old = _split_lines(old_raw[len(bom) :])
+    new = _split_lines(new_lf)
+    endings = [ending for _, ending in old if ending]
+    default = max(("\r\n", "\n", "\r"), key=endings.count) if endings else "\n"
+    mapping = _match_lines([c for c, _ in old], [c for c, _ in new])
+    out = []
+    for (content, ending), j in zip(new, mapping, strict=True):
+        if ending:
+            ending = old[j][1] if j is not None and old[j][1] else default
+        out.append(content + ending)
+    if old and not old[-1][1] and out:
+        out[-1] = new[-1][0]  # the draft had no final newline; do not add one
+    return bom + "".join(out)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """A unified diff of two LF texts, as ``git diff`` would show it."""
+
+    def lines(text: str) -> list[str]:
+        return [content + "\n" for content, _ in _split_lines(text)]
+
+    diff = difflib.unified_diff(lines(old), lines(new), f"a/{path}", f"b/{path}")
+    return "".join(diff)
+
+
+# --- the draft on disk ---------------------------------------------------------------------
+
+
+def read_draft(path: Path) -> str:
+    """The draft's text exactly as stored (BOM and line endings kept)."""
+    from blogtool.sources import InputError, read_source
+
+    try:
+        return read_source(path, max_size=_MAX_DRAFT_SIZE)
+    except InputError as exc:
+        raise StubError(str(exc)) from None
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a draft marked read-only, even for root, before any network work."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise StubError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        raise StubError(f"{path}: the file is read-only; nothing written")
+
+
+class DraftLock:
+    """``<draft>.lock``, created with O_EXCL so one stub at a time writes a draft.
+
+    Another run waits up to ``timeout`` seconds. A lock older than ``stale_after`` seconds
+    is left over from a killed run and is taken over.
+    """
+
+    def __init__(
+        self,
+        draft: Path,
+        timeout: float = 10.0,
+        stale_after: float = 60.0,
+        poll: float = 0.05,
+    ) -> None:
+        self.path = draft.with_name(draft.name + ".lock")
+        self.timeout = timeout
+        self.stale_after = stale_after
+        self.poll = poll
+        self._held = False
+
+    def __enter__(self) -> DraftLock:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                age = self._age()
+                if age is None:
+                    continue  # released just now
+                if age > self.stale_after:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.path)
+                    continue
+                if time.monotonic() >= deadline:
+                    raise StubError(
+                        f"another blogtool stub is writing this draft (lock file "
+                        f"{self.path}, held for {age:.0f} s); try again, or delete the lock "
+                        "file if no stub is running"
+                    ) from None
+                time.sleep(self.poll)
+                continue
+            except OSError as exc:
+                raise StubError(
+                    f"cannot create the lock file {self.path}: {exc.strerror or exc}"
+                ) from None
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()} {socket.gethostname()}\n")
+            self._held = True
+            return self
+
+    def _age(self) -> float | None:
+        try:
+            return time.time() - self.path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._held:
+            self._held = False
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+
+
+@dataclass(frozen=True)
+class DraftUpdate:
+    plan: StubPlan
+    written: bool
+    changed_meanwhile: bool  # the draft differed from ``expected`` and was re-planned
+
+
+def update_draft(
+    path: Path,
+    edit: Callable[[str], StubPlan],
+    expected: str | None = None,
+    *,
+    lock_timeout: float = 10.0,
+    stale_after: float = 60.0,
+) -> DraftUpdate:
+    """Apply ``edit`` (LF text in, plan out) to the draft on disk, safely.
+
+    Under the lock: read the draft fresh (if it is not ``expected`` any more, someone edited
+    it meanwhile and the edit is applied to their version), plan, check that no line is lost,
+    read once more, and write atomically only if nothing changed in between.
+    """
+    from blogtool.atomic import atomic_write_text
+
+    if path.is_symlink():
+        path = path.resolve()  # replace the file the link points to, not the link
+    with DraftLock(path, timeout=lock_timeout, stale_after=stale_after):
+        for _ in range(5):
+            raw = read_draft(path)
+            plan = edit(to_lf(raw))
+            changed = expected is not None and raw != expected
+            if not plan.changed:
+                return DraftUpdate(plan, written=False, changed_meanwhile=changed)
+            new_raw = restore_line_endings(raw, plan.text)
+            if read_draft(path) != raw:
+                continue
+            check_writable(path)
+            try:
+                atomic_write_text(path, new_raw)
+            except OSError as exc:
+                raise StubError(
+                    f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
+                ) from None
+            return DraftUpdate(plan, written=True, changed_meanwhile=changed)
+    raise StubError(f"{path}: the draft kept changing while stub tried to write it; try again")

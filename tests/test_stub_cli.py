@@ -1,0 +1,516 @@
+"""``blogtool stub`` end to end, against an arXiv-shaped Atom server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from blogtool.arxiv_id import parse_arxiv_id
+from blogtool.commands.stub import stub
+from blogtool.net.arxiv import ENV_API_URL
+from blogtool.net.cache import CACHE_DIR_ENV
+
+DPO_TITLE = "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+DPO_SECTION = f"""### {DPO_TITLE}
+
+[paper](https://arxiv.org/abs/2305.18290)
+
+<details>
+<summary>Quick Summary</summary>
+
+</details>
+"""
+
+# Made-up metadata in the shape the arXiv API sends (titles wrap, whitespace is loose).
+PAPERS = {
+    "2305.18290": (
+        "2305.18290v3",
+        "Direct Preference Optimization: Your Language Model\n      is Secretly a Reward Model",
+        "2023-05-29",
+    ),
+    "1706.03762": ("1706.03762v7", "Attention Is All You Need", "2017-06-12"),
+    "1904.10509": (
+        "1904.10509v1",
+        "Generating Long Sequences with Sparse Transformers",
+        "2019-04-23",
+    ),
+    "1502.03167": ("1502.03167v3", "Batch Normalization", "2015-02-11"),
+}
+
+
+def atom_entry(versioned: str, title: str, published: str) -> str:
+    return f"""  <entry>
+    <id>http://arxiv.org/abs/{versioned}</id>
+    <updated>{published}T17:57:46Z</updated>
+    <published>{published}T17:57:46Z</published>
+    <title>{title}</title>
+    <summary>  An abstract
+  over two lines.</summary>
+    <author><name>Ada Example</name></author>
+    <author><name>Bruno Placeholder</name></author>
+    <link href="http://arxiv.org/abs/{versioned}" rel="alternate" type="text/html"/>
+    <link title="pdf" href="http://arxiv.org/pdf/{versioned}" rel="related"
+          type="application/pdf"/>
+    <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="cs.LG"
+                            scheme="http://arxiv.org/schemas/atom"/>
+  </entry>
+"""
+
+
+def atom_feed(entries: list[str]) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        "  <title>ArXiv Query</title>\n  <id>http://arxiv.org/api/test</id>\n"
+        + "".join(entries)
+        + "</feed>\n"
+    )
+
+
+class FakeArxiv:
+    """Answers ``/api/query?id_list=...`` from :data:`PAPERS`; logs every request.
+
+    ``statuses`` are sent (one per request) before any feed; ``before_reply`` runs in the
+    server thread while the client waits, as if the network were slow.
+    """
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.requests: list[list[str]] = []
+        self.statuses: list[int] = []
+        self.rejected: set[str] = set()  # IDs answered with an "incorrect id format" entry
+        self.before_reply: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+        server.expect_request("/api/query").respond_with_handler(self._handle)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/api"
+
+    def _handle(self, request: Request) -> Response:
+        ids = request.args.get("id_list", "").split(",")
+        with self._lock:
+            self.requests.append(ids)
+            status = self.statuses.pop(0) if self.statuses else 200
+        if self.before_reply is not None:
+            self.before_reply()
+        if status != 200:
+            return Response("Rate exceeded.", status=status, headers={"Retry-After": "0"})
+        entries = [
+            atom_entry(*PAPERS[base]) for raw in ids if (base := parse_arxiv_id(raw).base) in PAPERS
+        ]
+        entries += [
+            f"  <entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_{raw}</id>"
+            f"<title>Error</title><summary>incorrect id format for {raw}</summary></entry>\n"
+            for raw in ids
+            if raw in self.rejected
+        ]
+        return Response(atom_feed(entries), content_type="application/atom+xml")
+
+
+@pytest.fixture
+def arxiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArxiv]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    fake = FakeArxiv(server)
+    monkeypatch.setenv(ENV_API_URL, fake.url)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    yield fake
+    server.clear()
+    server.stop()
+
+
+DRAFT = """# A history
+
+Intro.
+
+## 2017
+
+### Attention Is All You Need
+
+[paper](https://arxiv.org/abs/1706.03762)
+
+Body.
+
+## 2019
+
+### Transformer-XL
+
+[paper](https://arxiv.org/abs/1901.02860)
+
+Body.
+
+###
+
+[paper](https://arxiv.org/abs/1904.10509)
+
+Sparse attention, no title yet.
+
+### XLNet
+
+[paper](https://arxiv.org/abs/1906.08237)
+
+## Closing thoughts
+
+Bye.
+"""
+
+
+@pytest.fixture
+def draft(tmp_path: Path) -> Path:
+    (tmp_path / "blogtool.toml").write_text(
+        '[stub]\ndraft = "draft.md"\n\n[arxiv]\nmin_interval = 0.01\n', encoding="utf-8"
+    )
+    path = tmp_path / "draft.md"
+    path.write_text(DRAFT, encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(stub, list(args), catch_exceptions=False)
+
+
+def headings(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line[:1] == "#"]
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(".") or "lock" in p.name)
+
+
+def test_adds_a_section_under_a_new_year_in_order(arxiv: FakeArxiv, draft: Path) -> None:
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    text = draft.read_text(encoding="utf-8")
+    assert text == DRAFT.replace("## Closing", "## 2023\n\n" + DPO_SECTION + "\n## Closing")
+    line = text.splitlines().index(f"### {DPO_TITLE}") + 1
+    assert result.stderr == f'{draft}:{line}: added 2305.18290 "{DPO_TITLE}" under a new ## 2023\n'
+    assert arxiv.requests == [["2305.18290"]]
+    assert leftovers(draft.parent) == []
+
+
+def test_several_ids_one_request_default_draft_and_id_order(
+    arxiv: FakeArxiv, draft: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(draft.parent)
+    result = run("https://arxiv.org/abs/1502.03167v3", "arXiv:2305.18290")
+    assert result.exit_code == 0, result.output
+    assert arxiv.requests == [["1502.03167v3", "2305.18290"]]
+    assert headings(draft) == [
+        "# A history",
+        "## 2015",
+        "### Batch Normalization",
+        "## 2017",
+        "### Attention Is All You Need",
+        "## 2019",
+        "### Transformer-XL",
+        "###",
+        "### XLNet",
+        "## 2023",
+        f"### {DPO_TITLE}",
+        "## Closing thoughts",
+    ]
+    assert "[paper](https://arxiv.org/abs/1502.03167v3)" in draft.read_text(encoding="utf-8")
+
+
+def test_inserts_under_an_existing_year_in_id_order(arxiv: FakeArxiv, draft: Path) -> None:
+    draft.write_text(DRAFT.replace("1904.10509", "1912.00001"), encoding="utf-8")
+    result = run("1904.10509", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    assert headings(draft)[4:8] == [
+        "### Transformer-XL",
+        "### Generating Long Sequences with Sparse Transformers",
+        "###",
+        "### XLNet",
+    ]
+
+
+def test_a_paper_already_there_is_skipped_without_a_request(arxiv: FakeArxiv, draft: Path) -> None:
+    result = run("1706.03762v5", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    assert draft.read_text(encoding="utf-8") == DRAFT
+    assert arxiv.requests == []
+    assert "skipped 1706.03762, already in the draft" in result.stderr
+    assert f"{draft}:7:" in result.stderr
+
+
+def test_reported_lines_are_those_of_the_written_draft(arxiv: FakeArxiv, draft: Path) -> None:
+    result = run("1706.03762", "1502.03167", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    lines = draft.read_text(encoding="utf-8").splitlines()
+    attention = lines.index("### Attention Is All You Need") + 1
+    batch_norm = lines.index("### Batch Normalization") + 1
+    assert result.stderr.splitlines() == [
+        f"{draft}:{attention}: skipped 1706.03762, already in the draft as "
+        '"Attention Is All You Need" (--update completes it)',
+        f'{draft}:{batch_norm}: added 1502.03167 "Batch Normalization" under a new ## 2015',
+    ]
+    assert arxiv.requests == [["1502.03167"]]
+
+
+def test_update_completes_the_existing_section(arxiv: FakeArxiv, draft: Path) -> None:
+    result = run("1904.10509", "--update", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    expected = DRAFT.replace("###\n", "### Generating Long Sequences with Sparse Transformers\n")
+    expected = expected.replace(
+        "Sparse attention, no title yet.\n",
+        "<details>\n<summary>Quick Summary</summary>\n\n</details>\n\n"
+        "Sparse attention, no title yet.\n",
+    )
+    assert draft.read_text(encoding="utf-8") == expected
+    assert "completed 1904.10509" in result.stderr
+    assert "added the title, the Quick Summary block" in result.stderr
+
+
+def test_dry_run_shows_a_diff_and_writes_nothing(arxiv: FakeArxiv, draft: Path) -> None:
+    before = draft.read_bytes()
+    result = run("2305.18290", "--dry-run", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    assert draft.read_bytes() == before
+    assert result.stdout.startswith(f"--- a/{draft.as_posix()}\n+++ b/{draft.as_posix()}\n")
+    assert f"+### {DPO_TITLE}\n" in result.stdout
+    assert "+## 2023\n" in result.stdout
+    assert "nothing written" in result.stderr
+    assert leftovers(draft.parent) == []
+
+
+def test_print_needs_no_draft(
+    arxiv: FakeArxiv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("2305.18290", "--print")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == DPO_SECTION
+    assert list(tmp_path.iterdir()) == [tmp_path / "cache"]
+
+
+def test_print_with_a_draft_is_a_usage_error(arxiv: FakeArxiv, draft: Path) -> None:
+    result = run("2305.18290", "--print", "--dry-run")
+    assert result.exit_code == 2
+    assert arxiv.requests == []
+
+
+def test_invalid_ids_are_rejected_before_any_request(arxiv: FakeArxiv, draft: Path) -> None:
+    result = run("2305.18290", "2001.083613", "hep-xx/9901001", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert arxiv.requests == []
+    assert draft.read_text(encoding="utf-8") == DRAFT
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("blogtool: error: invalid arXiv ID '2001.083613': too many digits")
+    assert "hep-xx" in lines[1]
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_id_is_an_error_and_writes_nothing(arxiv: FakeArxiv, draft: Path) -> None:
+    result = run("2305.99999", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "blogtool: error: arXiv has no paper 2305.99999 (unknown ID or version) (nothing written)\n"
+    )
+    assert draft.read_text(encoding="utf-8") == DRAFT
+
+
+def test_one_unknown_among_several_writes_the_others_and_exits_one(
+    arxiv: FakeArxiv, draft: Path
+) -> None:
+    result = run("2305.99999", "2305.18290", "--draft", str(draft))
+    assert result.exit_code == 1
+    assert "arXiv has no paper 2305.99999" in result.stderr
+    assert f"### {DPO_TITLE}" in headings(draft)
+    assert arxiv.requests == [["2305.99999", "2305.18290"]]
+
+
+def test_an_id_arxiv_rejects_is_a_clear_error(arxiv: FakeArxiv, draft: Path) -> None:
+    arxiv.rejected = {"2306.00001"}
+    result = run("2305.18290", "2306.00001", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "blogtool: error: arXiv rejected the ID 2306.00001: incorrect id format for "
+        "2306.00001 (nothing written)\n"
+    )
+    assert draft.read_text(encoding="utf-8") == DRAFT
+
+
+def test_the_api_url_can_come_from_the_config(
+    arxiv: FakeArxiv, draft: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV_API_URL)
+    config = draft.parent / "blogtool.toml"
+    config.write_text(config.read_text("utf-8") + f'api_url = "{arxiv.url}"\n', "utf-8")
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    assert arxiv.requests == [["2305.18290"]]
+
+
+def test_throttling_then_success(arxiv: FakeArxiv, draft: Path) -> None:
+    arxiv.statuses = [429]
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    assert len(arxiv.requests) == 2
+    assert f"### {DPO_TITLE}" in headings(draft)
+
+
+def test_throttled_for_good_is_a_clear_error(arxiv: FakeArxiv, draft: Path) -> None:
+    arxiv.statuses = [429] * 10
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert "throttling" in result.stderr and "nothing written" in result.stderr
+    assert draft.read_text(encoding="utf-8") == DRAFT
+
+
+def test_no_network_is_a_clear_error(
+    draft: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(ENV_API_URL, f"http://127.0.0.1:{port}/api")
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("blogtool: error: cannot reach the arXiv API at http://127.")
+    assert len(result.stderr.splitlines()) == 1
+    assert draft.read_text(encoding="utf-8") == DRAFT
+
+
+def test_a_repeated_stub_makes_no_second_request(arxiv: FakeArxiv, draft: Path) -> None:
+    assert run("2305.18290", "--print").exit_code == 0
+    assert len(arxiv.requests) == 1
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    assert len(arxiv.requests) == 1
+    assert f"### {DPO_TITLE}" in headings(draft)
+
+
+def test_a_crlf_draft_stays_crlf(arxiv: FakeArxiv, draft: Path) -> None:
+    draft.write_bytes(DRAFT.replace("\n", "\r\n").encode())
+    result = run("2305.18290", "1904.10509", "--update", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    data = draft.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n")
+    assert data.endswith(b"Bye.\r\n")
+    assert f"### {DPO_TITLE}\r\n".encode() in data
+
+
+def test_an_edit_made_while_waiting_on_the_network_is_kept(arxiv: FakeArxiv, draft: Path) -> None:
+    def author_edits() -> None:
+        text = draft.read_text(encoding="utf-8")
+        draft.write_text(text.replace("Intro.", "Intro, rewritten by the author."), "utf-8")
+
+    arxiv.before_reply = author_edits
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    text = draft.read_text(encoding="utf-8")
+    assert "Intro, rewritten by the author." in text
+    assert f"### {DPO_TITLE}" in text
+    assert "changed while stub waited" in result.stderr
+
+
+def test_two_stubs_at_once_both_land(arxiv: FakeArxiv, draft: Path) -> None:
+    both_asked = threading.Barrier(2, timeout=20)
+    arxiv.before_reply = both_asked.wait  # neither gets an answer before both have read
+    script = (
+        "import sys; from blogtool.commands.stub import stub; "
+        "stub(sys.argv[1:], prog_name='blogtool stub')"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, arxiv_id, "--draft", str(draft)],
+            env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for arxiv_id in ("2305.18290", "1502.03167")
+    ]
+    outputs = [process.communicate(timeout=60) for process in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert not both_asked.broken
+    found = headings(draft)
+    assert f"### {DPO_TITLE}" in found and "### Batch Normalization" in found
+    assert leftovers(draft.parent) == []
+
+
+def test_an_unknown_template_placeholder_is_a_clear_error(arxiv: FakeArxiv, draft: Path) -> None:
+    template = draft.parent / "paper.md"
+    template.write_text("### {title}\n\n[paper]({abs_url})\n\nBy {venue}.\n", encoding="utf-8")
+    (draft.parent / "blogtool.toml").write_text(
+        '[stub]\ndraft = "draft.md"\ntemplate = "paper.md"\n', encoding="utf-8"
+    )
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"blogtool: error: {template}:5: unknown placeholder {{venue}} (known: abs_url, "
+        "abstract, arxiv_id, authors, authors_short, category, first_author, month, pdf_url, "
+        "published, title, updated, versioned_id, year; write a literal brace as {{ or }})\n"
+    )
+    assert arxiv.requests == []
+
+
+def test_a_bad_placement_setting_is_a_clear_error(arxiv: FakeArxiv, draft: Path) -> None:
+    (draft.parent / "blogtool.toml").write_text('[stub]\nplacement = "middle"\n', "utf-8")
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert "blogtool.toml:1: [stub] placement must be" in result.stderr
+    assert arxiv.requests == []
+
+
+def test_no_draft_anywhere_is_a_clear_error(
+    arxiv: FakeArxiv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("2305.18290")
+    assert result.exit_code == 2
+    assert "no draft to add to" in result.stderr
+
+
+def test_a_missing_draft_is_a_clear_error(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    result = run("2305.18290", "--draft", str(tmp_path / "nope.md"))
+    assert result.exit_code == 2
+    assert "nope.md: no such file" in result.stderr
+    assert arxiv.requests == []
+
+
+def test_a_read_only_draft_is_a_clear_error(arxiv: FakeArxiv, draft: Path) -> None:
+    draft.chmod(0o444)
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert result.stderr == f"blogtool: error: {draft}: the file is read-only; nothing written\n"
+    assert draft.read_text(encoding="utf-8") == DRAFT
+    assert arxiv.requests == []
+
+
+def test_a_failed_rename_leaves_the_draft_intact(
+    arxiv: FakeArxiv, draft: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+
+    def crash_on_the_draft(src: str, dst: str) -> None:
+        if Path(dst) == draft:
+            raise OSError(5, "Input/output error")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_the_draft)
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 2
+    assert "cannot write: Input/output error; the draft is unchanged" in result.stderr
+    assert draft.read_text(encoding="utf-8") == DRAFT
+    assert leftovers(draft.parent) == []
+
+
+def test_help_documents_exit_codes_and_placeholders() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "1  some IDs are unknown to arXiv" in result.output
+    assert "{first_author}" in result.output
