@@ -140,3 +140,28 @@ def test_url_as_link_text_is_one_link() -> None:
     doc = Document.from_text("See [https://a.com/x](https://a.com/x).\n")
     assert [link.kind for link in doc.links] == ["inline"]
     assert "a.com" not in doc.prose_text
+
+
+def test_footnotes_and_amsmath_and_quoted_display_math() -> None:
+    doc = Document.from_text("Text[^1] here.\n\n[^1]: The note.\n")
+    assert doc.footnotes == {"1"}
+    doc = Document.from_text("\\begin{align}\na &= b\n\\end{align}\n\nText.\n")
+    (span,) = doc.math
+    assert span.content.endswith("\\end{align}")
+    assert "end" not in doc.prose_text
+    doc = Document.from_text("> $$\n> a^2\n> $$\n")
+    (span,) = doc.math
+    assert span.content.strip() == "a^2"
+    assert doc.position(span.content_start) == (1, 5)
+
+
+def test_repaired_markers_are_not_prose() -> None:
+    doc = Document.from_text("<!--\n# T\n\nBody.\n-->\n")
+    assert "<!--" not in doc.prose_text and "-->" not in doc.prose_text
+    doc = Document.from_text("Text.\n\n```python\nx = 1\n")
+    assert "python" not in doc.prose_text
+
+
+def test_bare_url_keeps_empty_brackets_in_its_query() -> None:
+    doc = Document.from_text("See https://example.com/api?ids[]=1&x=2 now.\n")
+    assert [link.target for link in doc.links] == ["https://example.com/api?ids[]=1&x=2"]

@@ -195,11 +195,27 @@ class Document:
         self.references = {
             label: ref.get("href", "") for label, ref in env.get("references", {}).items()
         }
+        self.footnotes = {
+            str(note.get("label", "")) for note in env.get("footnotes", {}).get("list", {}).values()
+        }
+        self._blank_repaired_markers()
         self._walk_blocks(tokens)
         self._find_reference_definitions(tokens)
         self._find_raw_notes()
         self._find_bare_urls()
         self._build_sections(tokens)
+
+    def _blank_repaired_markers(self) -> None:
+        """The markers the parser was told to ignore are still in ``text``: keep them out
+        of the prose, so prose rules never see a stray ``<!--`` or a fence's info string."""
+        for problem in self.problems:
+            if problem.kind == "commented_out":
+                self._mark(COMMENT, problem.start, problem.start + 4)
+                self._mark(COMMENT, problem.end - 3, problem.end)
+            else:
+                line = bisect_right(self.line_starts, problem.start) - 1
+                start, end = self._line_span(line, line + 1)
+                self._mark(CODE_FENCE if problem.kind == "unclosed_fence" else COMMENT, start, end)
 
     def _mark(self, kind: str, start: int, end: int) -> None:
         if end <= start:
@@ -229,6 +245,8 @@ class Document:
             elif ttype == "code_block":
                 self._mark(CODE_INDENT, *self._line_span(first, last))
             elif ttype in ("math_block", "math_block_label", "amsmath"):
+                if ttype == "amsmath":
+                    last = min(last + 1, len(self.lines))  # its map leaves out the \end line
                 start, end = self._line_span(first, last)
                 self._mark(MATH_BLOCK, start, end)
                 self._add_block_math(start, end, token)
@@ -236,25 +254,19 @@ class Document:
                 self._add_html(*self._line_span(first, last), block=True)
             elif ttype == "blockquote_open":
                 self.quote_lines.update(range(first + 1, last + 1))
-            elif ttype == "footnote_reference_open":
-                self.footnotes.add(str(token.meta.get("label", "")))
             elif ttype == "inline":
                 self._walk_inline(token)
 
     def _add_block_math(self, start: int, end: int, token: Any) -> None:
+        """``content`` is markdown-it's (container markers removed); ``content_start``
+        points just past the opening ``$$`` in the file."""
         raw = self.text[start:end]
         if token.type == "amsmath":
-            content_start = start
-            content = raw
-        else:
-            lead = len(raw) - len(raw.lstrip())
-            content_start = start + lead + 2
-            body = raw[lead + 2 :]
-            tail = body.rstrip()
-            if tail.endswith("$$"):
-                tail = tail[:-2]
-            content = tail
-        self.math.append(MathSpan(True, content, start, end, content_start))
+            self.math.append(MathSpan(True, raw.strip(), start, end, start))
+            return
+        opening = raw.find("$$")
+        content_start = start + opening + 2 if opening >= 0 else start
+        self.math.append(MathSpan(True, token.content.strip("\n"), start, end, content_start))
 
     def _add_html(self, start: int, end: int, block: bool) -> None:
         chunk = self.text[start:end]
@@ -531,7 +543,8 @@ _TAG_OR_COMMENT = re.compile(
     r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<![A-Z][^>]*>", re.S
 )
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]{1,999}\]:")
-_BARE_URL = re.compile(r"(?<![\w/@])(?:https?://|www\.)[^\s<>\[\]\"'`]+", re.I)
+# "[]" is allowed inside a bare URL (query strings such as ?ids[]=1); other brackets end it
+_BARE_URL = re.compile(r"(?<![\w/@])(?:https?://|www\.)(?:[^\s<>\[\]\"'`]|\[\])+", re.I)
 
 
 def _matching_bracket(raw: str, open_at: int) -> int:

@@ -195,13 +195,15 @@ def unclosed_comment(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """
     text = doc.text
     last_close = text.rfind("-->")
-    repaired = {p.start for p in doc.problems if p.kind in ("unclosed_comment", "commented_out")}
+    repaired = {p.start for p in doc.problems if p.kind == "unclosed_comment"}
+    wrapping = {p.start for p in doc.problems if p.kind == "commented_out"}
     for m in _COMMENT_OPEN.finditer(text):
         start = m.start()
         kind = doc.kind_at(start)
+        if start in wrapping:
+            continue  # the opener of a commented-out post (BT504)
         if start in repaired:
-            if kind == "prose" and last_close > start:
-                continue  # the opener of a commented-out post (BT504)
+            pass
         elif kind == "prose":
             if start > 0 and text[start - 1] == "\\":
                 continue
