@@ -93,6 +93,17 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Record every current violation in this baseline file, then exit 0.",
 )
+@click.option(
+    "--check-links",
+    is_flag=True,
+    help="Also check links: dead or moved URLs, missing files (BT701, BT702, BT704). "
+    "Default: links.check_in_lint.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Never use the network: link checking then covers local files only.",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -107,6 +118,8 @@ def lint(
     diff_ref: str | None,
     baseline: str | None,
     write_baseline: str | None,
+    check_links: bool,
+    offline: bool,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
@@ -120,19 +133,30 @@ def lint(
     try:
         from .config import ConfigError
 
-        plan = make_plan(config, _split(select), _split(ignore), registry=registry)
+        check_links = check_links or config.section("links").get("check_in_lint") is True
+        plan = make_plan(
+            config, _split(select), _split(ignore), network=check_links, registry=registry
+        )
     except ConfigError as exc:
         raise Trouble(str(exc)) from None
 
     results: list[FileResult] = []
+    stdin_text: str | None = None
     if "-" in path_list:
         path_list.remove("-")
         try:
-            text = decode(sys.stdin.buffer.read(), stdin_filename)
-            results.append(lint_text(text, stdin_filename, plan))
+            stdin_text = decode(sys.stdin.buffer.read(), stdin_filename)
         except InputError as exc:
             results.append(FileResult(stdin_filename, error=str(exc)))
     files, bad_paths = discover(path_list, config.exclude) if path_list else ([], [])
+    if check_links:
+        from .commands.links import lint_findings
+        from .document import Document
+
+        extra = [Document.from_text(stdin_text, stdin_filename)] if stdin_text is not None else []
+        plan.links = lint_findings(plan, config, files, extra, offline=offline, quiet=quiet)
+    if stdin_text is not None:
+        results.append(lint_text(stdin_text, stdin_filename, plan))
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
     results.extend(lint_files(files, plan, jobs))
@@ -247,6 +271,10 @@ def rules(rule: str | None, fmt: str) -> None:
     for r in registry:
         click.echo(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {r.summary}")
 
+
+from .commands.links import links  # noqa: E402 - the group is defined above
+
+main.add_command(links)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -42,6 +42,7 @@ class LintPlan:
     rules: list[ActiveRule]
     data: RuleData
     max_file_size: int
+    links: Any = None  # blogtool.linkscan.LinkFindings for the network rules, when checked
 
 
 def select_rules(
@@ -146,7 +147,7 @@ def lint_document(
     out: list[Violation] = []
     for active in plan.rules:
         r = active.rule
-        ctx = RuleContext(active.options, plan.data)
+        ctx = RuleContext(active.options, plan.data, plan.links)
         try:
             hits = list(r.check(doc, ctx))
         except RuleUnavailable as exc:

@@ -30,6 +30,7 @@ BUILTIN_FAMILIES = (
     "blogtool.rules.structure",
     "blogtool.rules.html",
     "blogtool.rules.spelling",
+    "blogtool.rules.deadlinks",
 )
 
 
@@ -61,10 +62,13 @@ class Option:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule may read besides the document: its options and the rule data."""
+    """What a rule may read besides the document: its options, the rule data, and the answers
+    gathered by I/O for network rules (``links``: a blogtool.linkscan.LinkFindings, or None
+    when links were not checked)."""
 
     options: dict[str, Any]
     data: Any  # blogtool.ruledata.RuleData
+    links: Any = None
 
 
 CheckFn = Callable[["Document", RuleContext], Iterable[Hit]]
