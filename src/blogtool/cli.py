@@ -273,8 +273,10 @@ def rules(rule: str | None, fmt: str) -> None:
 
 
 from .commands.links import links  # noqa: E402 - the group is defined above
+from .commands.stub import stub  # noqa: E402
 
 main.add_command(links)
+main.add_command(stub)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
