@@ -1,0 +1,192 @@
+"""``blogtool report``: how much of each draft is written, and what is left to do."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from ..engine import LintPlan
+
+REPORT_EPILOG = """\b
+Coverage:
+  A draft's content sections are its paper sections (### headings, or
+  paper_heading_level, whose own text links an arXiv paper, and those
+  headings with nothing under them yet); in a draft without any, its leaf
+  sections that are not years (## 2019); in a draft without those, the
+  whole draft. A content section is finished when no TODO lies inside it.
+  Coverage = finished content sections / content sections, rounded down,
+  shown with its counts: 72% (18/25). It is given per draft, per year
+  section, and in total over all drafts (the sums of the counts).
+
+\b
+TODOs are lint's violations of the TODO rules, so report and lint always
+agree: placeholders (BT102-BT104), empty Quick Summaries (BT101), empty
+sections (BT401, BT402), empty links and images (BT201, BT204), raw notes
+(BT105), chatbot leftovers (BT106), notes to self (BT107). Set
+[tool.blogtool.report] todo_rules to change the list.
+
+\b
+Exit codes:
+  0  report written (and total coverage not below --fail-under)
+  1  total coverage over all drafts is below --fail-under
+  2  usage error, bad config or baseline, unreadable draft, internal error
+"""
+
+
+@click.command("report", epilog=REPORT_EPILOG)
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="text: a table for the terminal; markdown: a CI job summary or PR comment; "
+    "json: for other tools; html: one self-contained page with charts.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="PERCENT",
+    help="Exit 1 when the total coverage (all drafts together) is below PERCENT. "
+    "Default: [tool.blogtool.report] fail_under.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Compare with this saved JSON report: coverage change per draft, new and resolved "
+    "TODOs. Default: [tool.blogtool.report] baseline, if that file exists.",
+)
+@click.option(
+    "--save-baseline",
+    type=click.Path(dir_okay=False),
+    help="Also write the current report as JSON to this file, for a later --baseline.",
+)
+@click.option(
+    "--check-links",
+    is_flag=True,
+    help="Also count dead links (BT701) as TODOs; this checks every URL over the network, "
+    "as `blogtool lint --check-links` does. Default: links.check_in_lint.",
+)
+@click.option(
+    "--offline", is_flag=True, help="With --check-links: never use the network (no BT701)."
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("-j", "--jobs", type=int, default=0, help="Worker processes (default: cores).")
+def report(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_under: float | None,
+    baseline: str | None,
+    save_baseline: str | None,
+    check_links: bool,
+    offline: bool,
+    config_path: str | None,
+    jobs: int,
+) -> None:
+    """Report the TODO coverage of drafts: files or directories (every *.md below).
+
+    Lists, per draft and per section, what is left to do (worst sections first) and the
+    share of sections that are finished.
+    """
+    from ..cli import Trouble, load_project_config
+    from ..config import ConfigError
+    from ..report import ReportError, build_report, compare, load_baseline, with_comparison
+    from ..report import save_baseline as write_baseline
+    from ..report_render import render
+
+    path_list = list(paths) or ["."]
+    config = load_project_config(config_path, path_list)
+    settings = config.section("report")
+    if fail_under is None and "fail_under" in settings:
+        fail_under = float(settings["fail_under"])
+        if not 0 <= fail_under <= 100:
+            raise Trouble(f"{config.where('fail_under')}: fail_under must be between 0 and 100")
+    gather = None
+    if check_links or config.section("links").get("check_in_lint") is True:
+
+        def gather(plan: LintPlan, files: Sequence[Path]) -> object:
+            from .links import lint_findings
+
+            return lint_findings(plan, config, files, offline=offline, quiet=False)
+
+    try:
+        result = build_report(path_list, config, jobs=jobs, check_links=gather)
+    except ConfigError as exc:
+        raise Trouble(str(exc)) from None
+
+    baseline_path = Path(baseline) if baseline else None
+    if baseline_path is None and settings.get("baseline"):
+        configured = config.root / str(settings["baseline"])
+        if configured.exists():
+            baseline_path = configured
+        else:
+            click.echo(
+                f"blogtool: no baseline report at {configured} yet "
+                "(write one with --save-baseline); not comparing",
+                err=True,
+            )
+    if baseline_path is not None:
+        try:
+            saved = load_baseline(baseline_path)
+        except ReportError as exc:
+            raise Trouble(str(exc)) from None
+        result = with_comparison(result, compare(result, saved, str(baseline_path)))
+
+    for error in result.errors:
+        click.echo(f"blogtool: {error.message}", err=True)
+    if save_baseline:
+        try:
+            write_baseline(Path(save_baseline), result)
+        except OSError as exc:
+            raise Trouble(f"{save_baseline}: cannot write: {exc.strerror or exc}") from None
+
+    link_base = Path(output).parent if output else Path.cwd()
+    rendered = render(
+        fmt,
+        result,
+        color=fmt == "text" and output is None and _color(),
+        unicode=output is not None or _stdout_takes("█░·…×"),
+        link_base=link_base,
+    )
+    if output:
+        from ..atomic import atomic_write_text
+
+        try:
+            atomic_write_text(Path(output), rendered + "\n")
+        except OSError as exc:
+            raise Trouble(f"{output}: cannot write: {exc.strerror or exc}") from None
+    else:
+        click.echo(rendered)
+
+    if result.errors:
+        sys.exit(2)
+    total = result.coverage
+    if fail_under is not None and total.below(fail_under):
+        click.echo(
+            f"blogtool: total coverage {total.label()} is below --fail-under {fail_under:g}%",
+            err=True,
+        )
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _stdout_takes(text: str) -> bool:
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
