@@ -40,10 +40,31 @@ def section_links(doc: Document, section: Section, own_body_only: bool = True):
     return [link for link in doc.links if section.start <= link.start < end]
 
 
+_LEAD_LINES = 2  # the link may follow one short line (authors, a date)
+
+
 def paper_link(doc: Document, section: Section):
-    """The first arXiv link in a section's own body, which makes it a paper section."""
+    """The arXiv link that opens a section's body, which makes it a paper section.
+
+    The house style puts ``[paper](https://arxiv.org/abs/ID)`` right under the heading.
+    Only the first two non-blank lines count: a section that cites a paper further down
+    is an ordinary section that cites a paper, not that paper's section (on real blogs,
+    counting any arXiv link turned every section with a citation into a "paper").
+    """
+    lead: list[int] = []
+    for line in range(section.line + 1, section.body_end_line + 1):
+        text = doc.line_text(line).strip()
+        if not text or (text.startswith("<!--") and text.endswith("-->")):
+            continue
+        lead.append(line)
+        if len(lead) == _LEAD_LINES:
+            break
+    if not lead:
+        return None
+    first = doc.offset(lead[0])
+    last = doc.offset(lead[-1]) + len(doc.line_text(lead[-1]))
     for link in section_links(doc, section):
-        if ARXIV_LINK.search(link.target):
+        if first <= link.start <= last and ARXIV_LINK.search(link.target):
             return link
     return None
 
