@@ -273,10 +273,12 @@ def rules(rule: str | None, fmt: str) -> None:
 
 
 from .commands.links import links  # noqa: E402 - the group is defined above
+from .commands.report import report  # noqa: E402
 from .commands.stub import stub  # noqa: E402
 
 main.add_command(links)
 main.add_command(stub)
+main.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
