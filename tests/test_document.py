@@ -165,3 +165,16 @@ def test_repaired_markers_are_not_prose() -> None:
 def test_bare_url_keeps_empty_brackets_in_its_query() -> None:
     doc = Document.from_text("See https://example.com/api?ids[]=1&x=2 now.\n")
     assert [link.target for link in doc.links] == ["https://example.com/api?ids[]=1&x=2"]
+
+
+def test_jekyll_liquid_is_not_prose_and_highlight_blocks_are_code() -> None:
+    src = (
+        "Intro ![img]({{ '/assets/a.png' | relative_url }}) and {% include toc.html %}.\n\n"
+        "{% highlight python linenos %}\n# Split into groups\nx = '$a$'\n"
+        "{% endhighlight %}\n\n## Real heading\n\nText $y$.\n"
+    )
+    doc = Document.from_text(src)
+    assert "relative_url" not in doc.prose_text and "include" not in doc.prose_text
+    assert [s.title for s in doc.sections] == ["Real heading"]
+    assert [m.content for m in doc.math] == ["y"]
+    assert doc.kind_at(doc.text.index("Split")) == "code_fence"

@@ -40,6 +40,7 @@ RAW_NOTE = "raw_note"
 LINK_TARGET = "link_target"
 URL = "url"
 REF_DEFINITION = "ref_definition"
+LIQUID = "liquid"  # Jekyll's {{ ... }} and {% ... %} tags
 
 CODE_KINDS = frozenset({CODE_FENCE, CODE_INDENT, CODE_INLINE})
 MATH_KINDS = frozenset({MATH_BLOCK, MATH_INLINE})
@@ -61,6 +62,7 @@ _KIND_CODES = {
             LINK_TARGET,
             URL,
             REF_DEFINITION,
+            LIQUID,
         ]
     )
 }
@@ -173,6 +175,7 @@ class Document:
         self._kinds = bytearray(len(text))
         # derived data rules share (e.g. spelling findings for three rules); never input
         self.memo: dict[Any, Any] = {}
+        self._liquid_code: list[tuple[int, int]] = []
 
     # ------------------------------------------------------------------ building
 
@@ -201,9 +204,48 @@ class Document:
         self._blank_repaired_markers()
         self._walk_blocks(tokens)
         self._find_reference_definitions(tokens)
+        self._mark_liquid()
         self._find_raw_notes()
         self._find_bare_urls()
         self._build_sections(tokens)
+
+    def _mark_liquid(self) -> None:
+        """Jekyll Liquid: tags are not prose, and ``{% highlight %}`` blocks are code.
+
+        markdown-it knows nothing of Liquid, so it parsed a highlight block's Python
+        comments as headings and its ``$`` as math: those are dropped here too.
+        """
+        text = self.text
+        if "{%" not in text and "{{" not in text:
+            return
+        blocks = []
+        opened: tuple[str, int] | None = None
+        for m in _LIQUID_TAG.finditer(text):
+            if self._kinds[m.start()] != 0:
+                continue
+            self._mark(LIQUID, m.start(), m.end())
+            name = _LIQUID_CODE.match(m.group(0))
+            if name is None:
+                continue
+            if opened is None and not name.group(1):
+                opened = (name.group(2), m.start())
+            elif opened is not None and name.group(1) and name.group(2) == opened[0]:
+                blocks.append((opened[1], m.end()))
+                opened = None
+        for start, end in blocks:
+            self._mark(CODE_FENCE, start, end)
+        if not blocks:
+            return
+        self._liquid_code = blocks
+
+        def outside(start: int) -> bool:
+            return not any(s <= start < e for s, e in blocks)
+
+        self.math = [m for m in self.math if outside(m.start)]
+        self.links = [link for link in self.links if outside(link.start)]
+        self.comments = [c for c in self.comments if outside(c.start)]
+        self.raw_notes = [n for n in self.raw_notes if outside(n.start)]
+        self.regions = [r for r in self.regions if r.kind == CODE_FENCE or outside(r.start)]
 
     def _blank_repaired_markers(self) -> None:
         """The markers the parser was told to ignore are still in ``text``: keep them out
@@ -404,6 +446,8 @@ class Document:
         for i, token in enumerate(tokens):
             if token.type != "heading_open" or token.level != 0 or token.map is None:
                 continue
+            if self.kind_at(self.line_starts[token.map[0]]) == CODE_FENCE:
+                continue  # a "# comment" inside a Liquid highlight block
             inline = tokens[i + 1]
             title = _plain_text(inline)
             first = token.map[0]
@@ -503,14 +547,23 @@ class Document:
 
 
 def normalize_text(text: str) -> str:
-    """Drop a BOM, turn CRLF/CR into LF and NUL into U+FFFD: offsets then match lines."""
+    """Drop a BOM, turn CRLF/CR into LF and NUL into U+FFFD: offsets then match lines.
+
+    Lone surrogates (bytes that were not UTF-8, decoded with ``surrogateescape``) also become
+    U+FFFD, one character for one, so no rule or backend meets a string it cannot encode.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _line_starts(text: str) -> list[int]:
@@ -542,6 +595,8 @@ def _blank_runs(text: str, mask: bytearray | bytes) -> str:
 _TAG_OR_COMMENT = re.compile(
     r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<![A-Z][^>]*>", re.S
 )
+_LIQUID_TAG = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^%\n]{0,300}%\}")
+_LIQUID_CODE = re.compile(r"\{%-?\s*(end)?(highlight|raw)\b")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]{1,999}\]:")
 # "[]" is allowed inside a bare URL (query strings such as ?ids[]=1); other brackets end it
 _BARE_URL = re.compile(r"(?<![\w/@])(?:https?://|www\.)(?:[^\s<>\[\]\"'`]|\[\])+", re.I)

@@ -26,6 +26,7 @@ from ..document import (
     HTML_RAW,
     HTML_TAG,
     LINK_TARGET,
+    LIQUID,
     MATH_BLOCK,
     MATH_INLINE,
     RAW_NOTE,
@@ -40,7 +41,7 @@ from ._util import enclosing_year, paper_link
 # reference definitions are kept only where an arXiv ID inside them matters (BT206).
 _NEVER = frozenset(
     {FRONT_MATTER, CODE_FENCE, CODE_INDENT, CODE_INLINE, MATH_BLOCK, MATH_INLINE, COMMENT}
-    | {RAW_NOTE, HTML_RAW}
+    | {RAW_NOTE, HTML_RAW, LIQUID}
 )
 # For the broken-link scan everything parsed is blanked except bare URLs, because a URL
 # with a space in it (``[x](https://a.com/a b.pdf)``) is half detected as a bare URL.
