@@ -233,3 +233,21 @@ def test_rule_option_outside_its_choices_is_a_config_error(tmp_path: Path) -> No
         result.stderr
     )
     assert "blogtool.toml:2" in result.stderr
+
+
+def test_force_exclude_applies_config_excludes_to_named_files(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "a.md").write_text(EMPTY_SUMMARY, encoding="utf-8")
+    (tmp_path / "blogtool.toml").write_text('exclude = ["old/*"]\n', encoding="utf-8")
+    assert run("lint", "old/a.md").exit_code == 1
+    assert run("lint", "--force-exclude", "old/a.md").exit_code == 0
+
+
+def test_diff_in_a_repository_without_commits_checks_every_line(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    path = tmp_path / "d.md"
+    path.write_text(EMPTY_SUMMARY, encoding="utf-8")
+    subprocess.run(["git", "add", "d.md"], cwd=tmp_path, check=True)
+    result = run("lint", "--diff", "HEAD", str(path))
+    assert result.exit_code == 1 and "BT101" in result.output

@@ -89,6 +89,11 @@ def main() -> None:
     help="Do not report violations recorded in this baseline file.",
 )
 @click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply the config's exclude patterns to files named on the command line too.",
+)
+@click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False),
     help="Record every current violation in this baseline file, then exit 0.",
@@ -117,6 +122,7 @@ def lint(
     exit_zero: bool,
     diff_ref: str | None,
     baseline: str | None,
+    force_exclude: bool,
     write_baseline: str | None,
     check_links: bool,
     offline: bool,
@@ -148,7 +154,7 @@ def lint(
             stdin_text = decode(sys.stdin.buffer.read(), stdin_filename)
         except InputError as exc:
             results.append(FileResult(stdin_filename, error=str(exc)))
-    files, bad_paths = discover(path_list, config.exclude) if path_list else ([], [])
+    files, bad_paths = discover(path_list, config.exclude, force_exclude) if path_list else ([], [])
     if check_links:
         from .commands.links import lint_findings
         from .document import Document

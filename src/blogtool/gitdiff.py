@@ -25,6 +25,8 @@ def changed_lines(path: Path, ref: str) -> set[int] | None:
     tracked = _git(["ls-files", "--error-unmatch", "--", path.name], cwd, check=False)
     if tracked.returncode != 0:
         return None
+    if _git(["rev-parse", "--verify", "--quiet", "HEAD"], cwd, check=False).returncode != 0:
+        return None  # no commit yet: every line of a staged file is new
     proc = _git(["diff", "--no-color", "--no-ext-diff", "-U0", ref, "--", path.name], cwd)
     lines: set[int] = set()
     for m in _HUNK.finditer(proc.stdout):

@@ -48,8 +48,14 @@ def read_source(path: Path, max_size: int) -> str:
     return decode(data, str(path))
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> tuple[list[Path], list[str]]:
-    """Markdown files named or found below the given paths, and errors for bad paths."""
+def discover(
+    paths: Iterable[str], exclude: Iterable[str] = (), force_exclude: bool = False
+) -> tuple[list[Path], list[str]]:
+    """Markdown files named or found below the given paths, and errors for bad paths.
+
+    ``exclude`` applies to files found in directories; with ``force_exclude`` it applies
+    to files named one by one too (as pre-commit names them).
+    """
     exclude = list(exclude)
     found: list[Path] = []
     errors: list[str] = []
@@ -62,7 +68,8 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> tuple[list[Pa
                 errors.append(f"{path}: no Markdown files found")
             found.extend(kept)
         elif path.exists():
-            found.append(path)
+            if not (force_exclude and _excluded(path, exclude)):
+                found.append(path)
         else:
             errors.append(f"{path}: no such file or directory")
     unique = list(dict.fromkeys(found))
