@@ -40,7 +40,7 @@ RAW_NOTE = "raw_note"
 LINK_TARGET = "link_target"
 URL = "url"
 REF_DEFINITION = "ref_definition"
-LIQUID = "liquid"  # Jekyll's {{ ... }} and {% ... %} tags
+LIQUID = "liquid"  # Jekyll's {{ ... }} and {% ... %} tags, kramdown's {: ... } lists
 
 CODE_KINDS = frozenset({CODE_FENCE, CODE_INDENT, CODE_INLINE})
 MATH_KINDS = frozenset({MATH_BLOCK, MATH_INLINE})
@@ -216,7 +216,7 @@ class Document:
         comments as headings and its ``$`` as math: those are dropped here too.
         """
         text = self.text
-        if "{%" not in text and "{{" not in text:
+        if "{%" not in text and "{{" not in text and "{:" not in text:
             return
         blocks = []
         opened: tuple[str, int] | None = None
@@ -595,7 +595,8 @@ def _blank_runs(text: str, mask: bytearray | bytes) -> str:
 _TAG_OR_COMMENT = re.compile(
     r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<![A-Z][^>]*>", re.S
 )
-_LIQUID_TAG = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^%\n]{0,300}%\}")
+# Liquid output and tags, and kramdown attribute lists ({:toc}, {: .note}) on the same footing
+_LIQUID_TAG = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^%\n]{0,300}%\}|\{:[^{}\n]{0,300}\}")
 _LIQUID_CODE = re.compile(r"\{%-?\s*(end)?(highlight|raw)\b")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]{1,999}\]:")
 # "[]" is allowed inside a bare URL (query strings such as ?ids[]=1); other brackets end it
