@@ -31,9 +31,9 @@ from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
-from blogtool.arxiv_id import ArxivId, InvalidArxivId, parse_arxiv_id
+from blogtool.arxiv_id import ArxivId
 from blogtool.document import Document, Section
-from blogtool.rules._util import paper_link
+from blogtool.rules._util import paper_link, paper_sections
 
 if TYPE_CHECKING:
     from blogtool.net.arxiv import Paper
@@ -335,19 +335,7 @@ class PaperSection:
 
 
 def _paper_sections(doc: Document, level: int) -> list[PaperSection]:
-    found = []
-    for section in doc.sections:
-        if section.level != level:
-            continue
-        link = paper_link(doc, section)
-        if link is None:
-            continue
-        try:
-            arxiv_id = parse_arxiv_id(link.target)
-        except InvalidArxivId:
-            continue
-        found.append(PaperSection(section, arxiv_id))
-    return found
+    return [PaperSection(p.section, p.arxiv_id) for p in paper_sections(doc, level)]
 
 
 def find_paper_section(

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..document import Document, Section
+from ..document import Document, Link, Section
+
+if TYPE_CHECKING:
+    from ..arxiv_id import ArxivId
 
 # A paper link in the house style: arxiv.org/abs|pdf/<id>
 ARXIV_LINK = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s)?#]+)", re.I)
@@ -67,6 +72,32 @@ def paper_link(doc: Document, section: Section):
         if first <= link.start <= last and ARXIV_LINK.search(link.target):
             return link
     return None
+
+
+@dataclass(frozen=True)
+class PaperSection:
+    section: Section
+    link: Link
+    arxiv_id: ArxivId
+
+
+def paper_sections(doc: Document, level: int = 3) -> list[PaperSection]:
+    """Paper sections at ``level`` whose opening arXiv link holds a valid ID, in order."""
+    from ..arxiv_id import InvalidArxivId, parse_arxiv_id
+
+    key = ("paper_sections", level)
+    if key not in doc.memo:
+        found = []
+        for section in doc.sections:
+            link = paper_link(doc, section) if section.level == level else None
+            if link is None:
+                continue
+            try:
+                found.append(PaperSection(section, link, parse_arxiv_id(link.target)))
+            except InvalidArxivId:
+                continue  # BT206 reports the ID
+        doc.memo[key] = found
+    return doc.memo[key]
 
 
 def is_paper_section(doc: Document, section: Section, level: int = 3) -> bool:

@@ -35,7 +35,7 @@ from ..document import (
     Link,
 )
 from ..registry import Hit, Option, RuleContext, rule
-from ._util import enclosing_year, paper_link
+from ._util import enclosing_year, paper_sections
 
 # Never searched: code, math, comments, front matter, raw notes. HTML tags, link targets and
 # reference definitions are kept only where an arXiv ID inside them matters (BT206).
@@ -356,19 +356,11 @@ def timeline_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """
     level = ctx.options["paper_level"]
     tolerance = max(0, ctx.options["tolerance_months"])
-    for section in doc.sections:
-        if section.level != level:
-            continue
+    for found in paper_sections(doc, level):
+        section, link, paper = found.section, found.link, found.arxiv_id
         year = enclosing_year(section)
         if year is None:
             continue
-        link = paper_link(doc, section)
-        if link is None:
-            continue
-        try:
-            paper = parse_arxiv_id(link.target)
-        except InvalidArxivId:
-            continue  # BT206 reports it
         month_index = paper.year * 12 + paper.month - 1
         if year * 12 - tolerance <= month_index <= year * 12 + 11 + tolerance:
             continue
