@@ -516,6 +516,12 @@ def test_dead_links_count_only_when_links_are_checked(
     offline = json.loads(run(str(path), "--check-links", "--offline", "--format", "json").stdout)
     assert offline["totals"]["todo_count"] == 0
 
+    # Without --check-links, the dead link cached by the run above still counts, and no
+    # request is sent for it.
+    asked.clear()
+    cached = json.loads(run(str(path), "--format", "json").stdout)
+    assert cached["totals"]["todo_count"] == 1 and asked == []
+
 
 def test_markdown_escapes_what_comes_from_the_draft(tmp_path: Path) -> None:
     title = "<script>alert(1)</script> a|b"

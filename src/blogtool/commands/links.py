@@ -163,12 +163,14 @@ def lint_findings(
     *,
     offline: bool,
     quiet: bool,
+    cached_only: bool = False,
 ) -> LinkFindings:
     """What ``lint --check-links`` hands to the link rules; messages go to stderr.
 
     Only the checks whose rules are active run: remote URLs for BT701/BT702, local files for
     BT704. ``extra`` are drafts already read (stdin). Unreadable files are skipped here: the
-    lint run reports them.
+    lint run reports them. With ``cached_only`` remote links get only the answers already in
+    the cache, without any request (the report uses this for dead links).
     """
     from blogtool.linkscan import (
         DEAD_LINK,
@@ -184,7 +186,7 @@ def lint_findings(
     active = {a.rule.id for a in plan.rules}
     wants_remote = bool(active & {DEAD_LINK, PERMANENT_REDIRECT})
     wants_files = MISSING_FILE in active
-    if offline:
+    if offline and not cached_only:
         click.echo(f"blogtool: {OFFLINE_SKIP_NOTICE}", err=True)
     # Settings first, so a bad config is an error even when no draft has a link.
     settings = link_check_settings(config) if wants_remote and not offline else None
@@ -201,7 +203,11 @@ def lint_findings(
             missing[doc.path] = problems
     results: dict[str, LinkResult] = {}
     urls = list(collect_remote(docs)) if settings is not None else []
-    if settings is not None and urls:
+    if settings is not None and urls and cached_only:
+        from blogtool.net.linkcheck import cached_results
+
+        results = cached_results(urls, settings, open_cache(config, settings, None))
+    elif settings is not None and urls:
         cache = open_cache(config, settings, None)
         results = run_checks(urls, settings, cache, show_progress(quiet))
         _warn_about_cache(cache)

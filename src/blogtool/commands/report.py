@@ -110,13 +110,15 @@ def report(
         fail_under = float(settings["fail_under"])
         if not 0 <= fail_under <= 100:
             raise Trouble(f"{config.where('fail_under')}: fail_under must be between 0 and 100")
-    gather = None
-    if check_links or config.section("links").get("check_in_lint") is True:
+    # Dead links count when they are checked now, or else when earlier checks are cached.
+    cached_only = not (check_links or config.section("links").get("check_in_lint") is True)
 
-        def gather(plan: LintPlan, files: Sequence[Path]) -> object:
-            from .links import lint_findings
+    def gather(plan: LintPlan, files: Sequence[Path]) -> object:
+        from .links import lint_findings
 
-            return lint_findings(plan, config, files, offline=offline, quiet=False)
+        return lint_findings(
+            plan, config, files, offline=offline, quiet=False, cached_only=cached_only
+        )
 
     try:
         result = build_report(path_list, config, jobs=jobs, check_links=gather)

@@ -217,6 +217,22 @@ def check_urls(
     return asyncio.run(check_urls_async(urls, config, cache, progress, transport=transport))
 
 
+def cached_results(
+    urls: Iterable[str], config: LinkCheckConfig | None = None, cache: DiskCache | None = None
+) -> dict[str, LinkResult]:
+    """What is known about ``urls`` without a request: cached answers and exclusions.
+
+    URLs the cache does not hold are left out. Never opens a connection.
+    """
+    checker = _Checker(config or LinkCheckConfig())
+    results = {}
+    for url in dict.fromkeys(urls):
+        known = checker.result_without_request(url, cache)
+        if known is not None:
+            results[url] = known
+    return results
+
+
 async def check_urls_async(
     urls: Iterable[str],
     config: LinkCheckConfig | None = None,
