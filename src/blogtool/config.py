@@ -43,6 +43,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "words": list,
         "cache": bool,
         "check_capitalized": bool,
+        "either_dialect": bool,
         "disabled_rules": list,
     },
     "links": {

@@ -66,6 +66,8 @@ def _reportable(f, ctx: RuleContext) -> bool:
     word = f.word.strip("'\u2019.")
     if any(ch.isspace() for ch in word):
         return False  # "over states" -> "overstates": a guess about two real words
+    if not word.isascii():
+        return False  # économique, Černocký: quoted foreign words and names
     if len(word) <= 2:
         return False  # "th" after $k$-th, initials
     # Capitalised unknown words are nearly always names (authors, datasets, companies):

@@ -39,6 +39,7 @@ class SpellingSettings:
     words: tuple[str, ...] = ()
     rules_dirs: tuple[str, ...] = ()
     cache: bool = True
+    either_dialect: bool = True
 
     @classmethod
     def from_options(cls, options: dict[str, Any], rules_dirs: tuple[str, ...]) -> SpellingSettings:
@@ -52,6 +53,7 @@ class SpellingSettings:
             words=tuple(str(w) for w in options.get("words", ())),
             rules_dirs=rules_dirs,
             cache=bool(options.get("cache", True)),
+            either_dialect=bool(options.get("either_dialect", True)),
         )
 
 
@@ -104,7 +106,9 @@ class SpellingService:
             key = hashlib.sha256((extra_key + "\x01" + chunk).encode()).hexdigest()[:24]
             cached = cache.get(key) if cache else None
             if cached is None:
-                cached = self.backend().check(chunk, vocabulary)
+                cached = self._other_spellings_accepted(
+                    self.backend().check(chunk, vocabulary), vocabulary
+                )
                 if cache:
                     cache.put(key, cached)
             for f in cached:
@@ -122,6 +126,56 @@ class SpellingService:
         if cache:
             cache.save()
         return findings
+
+
+    def _other_spellings_accepted(
+        self, findings: list[Finding], vocabulary: Vocabulary
+    ) -> list[Finding]:
+        """Drop spelling findings on a correct British or American form of a word.
+
+        "labelled", "neighbours" and "quantisation" are not typos; a blog mixes both
+        spellings. Each flagged word's other-dialect forms are checked with the same
+        backend, so only words that are wrong in both dialects remain. Turn this off with
+        ``either_dialect = false`` to hold the draft to one dialect.
+        """
+        if not self.settings.either_dialect:
+            return findings
+        kept = []
+        for f in findings:
+            if f.kind == "spelling" and f.word.isalpha() and f.word.islower():
+                variants = _dialect_variants(f.word)
+                if any(
+                    not [g for g in self.backend().check(v, vocabulary) if g.kind == "spelling"]
+                    for v in variants
+                ):
+                    continue
+            kept.append(f)
+        return kept
+
+
+# British <-> American spelling patterns: (regex on the flagged word, replacement)
+_DIALECT_SWAPS = (
+    (re.compile(r"([aeiou][a-z]*[aeiou])ll(ed|ing|er|ers)$"), r"\1l\2"),  # labelled
+    (re.compile(r"([aeiou][a-z]*[aeiou])l(ed|ing|er|ers)$"), r"\1ll\2"),  # labeled
+    (re.compile(r"our(s|ed|ing|ful|ite|ites|able|hood|hoods)?$"), r"or\1"),  # colour
+    (re.compile(r"our(?=[a-z])"), "or"),  # neighbouring
+    (re.compile(r"is(e|es|ed|ing|ation|ations|er|ers)$"), r"iz\1"),  # quantisation
+    (re.compile(r"iz(e|es|ed|ing|ation|ations|er|ers)$"), r"is\1"),
+    (re.compile(r"ys(e|es|ed|ing)$"), r"yz\1"),  # analyse
+    (re.compile(r"tre(s)?$"), r"ter\1"),  # centre
+    (re.compile(r"ogue(s)?$"), r"og\1"),  # catalogue
+    (re.compile(r"ence$"), "ense"),  # defence
+    (re.compile(r"^grey"), "gray"),
+)
+
+
+def _dialect_variants(word: str) -> list[str]:
+    found = []
+    for pattern, replacement in _DIALECT_SWAPS:
+        variant = pattern.sub(replacement, word, count=1)
+        if variant != word:
+            found.append(variant)
+    return found
 
 
 @lru_cache(maxsize=8)
