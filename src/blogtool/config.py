@@ -98,13 +98,14 @@ class Config:
     paper_heading_level: int = 3
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prefix: str = ""  # the table holding blogtool's settings: "tool.blogtool" in pyproject.toml
 
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
 
     def where(self, key: str) -> str:
-        """``file:line`` of a dotted key, for error messages."""
-        return _locate_key(self.path, key)
+        """``file:line`` of a dotted key (``rules.BT101.severity``), for error messages."""
+        return _locate_key(self.path, key, self.prefix)
 
 
 def find_config(start: Path) -> Path | None:
@@ -146,7 +147,7 @@ def load_config(path: Path | None) -> Config:
     else:
         table = data
         prefix = ""
-    config = Config(path=path, root=path.parent)
+    config = Config(path=path, root=path.parent, prefix=prefix)
     _validate(config, table, prefix)
     return config
 
@@ -154,7 +155,7 @@ def load_config(path: Path | None) -> Config:
 def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
     def fail(key: str, why: str) -> None:
         dotted = f"{prefix}.{key}" if prefix else key
-        raise ConfigError(f"{_locate_key(config.path, key)}: {why} ({dotted})")
+        raise ConfigError(f"{config.where(key)}: {why} ({dotted})")
 
     for key, value in table.items():
         _check(key, value, SCHEMA[""], fail)
@@ -205,16 +206,55 @@ def _type_name(t: Any) -> str:
     return " or ".join(names.get(x, x.__name__) for x in _as_tuple(t))
 
 
-def _locate_key(path: Path | None, key: str) -> str:
+def _locate_key(path: Path | None, key: str, prefix: str = "") -> str:
+    """``file:line`` of the dotted ``key`` inside the table ``prefix`` (``tool.blogtool``).
+
+    Headers are followed, so ``select`` is looked for in blogtool's own table and not in
+    ``[tool.ruff]``, and ``rules.BT102.severity`` is found under ``[rules.BT102]``. A bare key
+    (``fail_under``) matches that key in any of blogtool's tables. When the key itself is not
+    written out (an inline table), the line of the nearest enclosing table or key is given.
+    """
     if path is None:
         return "<config>"
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return str(path)
-    last = key.rsplit(".", 1)[-1]
-    pattern = re.compile(rf"^\s*(\"?{re.escape(last)}\"?\s*=|\[.*\b{re.escape(last)}\"?\])")
+    wanted = _dotted(key)
+    base = _dotted(prefix)
+    exact = suffix = enclosing = 0
+    enclosing_depth = 0
+    table: tuple[str, ...] = ()
     for number, line in enumerate(lines, 1):
-        if pattern.match(line):
-            return f"{path}:{number}"
-    return str(path)
+        header = _TABLE_HEADER.match(line)
+        if header:
+            table = _dotted(header.group(1))
+            found = table
+        else:
+            assignment = _KEY_LINE.match(line)
+            if assignment is None:
+                continue
+            found = table + _dotted(assignment.group(1))
+        if found[: len(base)] != base:
+            continue
+        inside = found[len(base) :]
+        if inside == wanted:
+            exact = exact or number
+        elif wanted and len(inside) > len(wanted) and inside[-len(wanted) :] == wanted:
+            suffix = suffix or number
+        elif inside == wanted[: len(inside)] and len(inside) > enclosing_depth:
+            enclosing, enclosing_depth = number, len(inside)
+    number = exact or suffix or enclosing
+    return f"{path}:{number}" if number else str(path)
+
+
+_BARE_KEY = r"[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*'"
+_DOTTED_KEY = rf"(?:{_BARE_KEY})(?:[ \t]*\.[ \t]*(?:{_BARE_KEY}))*"
+_TABLE_HEADER = re.compile(rf"^[ \t]*\[\[?[ \t]*({_DOTTED_KEY})[ \t]*\]")
+_KEY_LINE = re.compile(rf"^[ \t]*({_DOTTED_KEY})[ \t]*=")
+_KEY_PART = re.compile(_BARE_KEY)
+
+
+def _dotted(key: str) -> tuple[str, ...]:
+    """``a."b.c".d`` as ``("a", "b.c", "d")``."""
+    return tuple(part.strip("\"'") for part in _KEY_PART.findall(key))

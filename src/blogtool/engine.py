@@ -65,11 +65,16 @@ def select_rules(
     dropped = ids(ignore, "--ignore") | ids(config.ignore, config.where("ignore"))
 
     settings: dict[str, dict[str, Any]] = {}
+    spelled: dict[str, str] = {}  # rule id -> the key the config file wrote it as
     for key, values in config.rule_settings.items():
         found = registry.get(key)
         if found is None:
-            raise ConfigError(f"{config.where(key)}: unknown rule {key!r} in [rules]")
+            raise ConfigError(f"{config.where(f'rules.{key}')}: unknown rule {key!r} in [rules]")
         settings[found.id] = values
+        spelled[found.id] = key
+
+    def where(rule_id: str, name: str) -> str:
+        return config.where(f"rules.{spelled.get(rule_id, rule_id)}.{name}")
 
     active = []
     for r in registry:
@@ -83,7 +88,7 @@ def select_rules(
             try:
                 severity = Severity.parse(str(values["severity"]))
             except ValueError as exc:
-                raise ConfigError(f"{config.where('severity')}: {r.id}: {exc}") from None
+                raise ConfigError(f"{where(r.id, 'severity')}: {r.id}: {exc}") from None
         if severity is Severity.OFF:
             if not chosen or r.id not in chosen:
                 continue
@@ -98,20 +103,20 @@ def select_rules(
             if name not in r.options:
                 known = ", ".join(["severity", *sorted(r.options)])
                 raise ConfigError(
-                    f"{config.where(name)}: unknown option {name!r} for {r.id} {r.name} "
+                    f"{where(r.id, name)}: unknown option {name!r} for {r.id} {r.name} "
                     f"(known: {known})"
                 )
             if not isinstance(value, r.options[name].type) or isinstance(value, bool) != (
                 isinstance(r.options[name].default, bool)
             ):
                 raise ConfigError(
-                    f"{config.where(name)}: {r.id} option {name!r} has the wrong type "
+                    f"{where(r.id, name)}: {r.id} option {name!r} has the wrong type "
                     f"({type(value).__name__})"
                 )
             choices = r.options[name].choices
             if choices and value not in choices:
                 raise ConfigError(
-                    f"{config.where(name)}: {r.id} option {name!r} must be one of "
+                    f"{where(r.id, name)}: {r.id} option {name!r} must be one of "
                     f"{', '.join(map(repr, choices))}, not {value!r}"
                 )
             options[name] = value
