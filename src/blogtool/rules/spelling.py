@@ -15,14 +15,20 @@ from collections.abc import Iterator
 from ..document import Document
 from ..registry import Hit, RuleContext, RuleUnavailable, rule
 
+_LONGEST_WORD = 64
 _NOT_WORDS = re.compile(
     r"\[[A-Z][A-Z0-9_]{1,15}\]"  # special tokens such as [CLS] and [MASK]
     r"|<\|[^|\n]{1,40}\|>"  # <|endoftext|>
     r"|\b[\w-]{1,80}\.(?:py|md|json|ya?ml|txt|csv|ipynb|sh|js|ts|toml|png|jpe?g|gif|svg"
     r"|pdf|html?|cfg|ini|pt|bin|safetensors)\b"  # file names
     r"|(?<!\w)@[\w-]{1,40}"  # handles
+    # No word is this long, and the backends take time quadratic in a token's length (Harper
+    # aborted the process on a 100,000-letter "word") or in a run of tokens without letters.
+    rf"|(?<!\S)\S{{{_LONGEST_WORD + 1},}}"
+    r"|(?<!\S)(?:[^\w\s]+\s+){5,}[^\w\s]+(?!\S)"
 )
 _BLANK = re.compile(r"[^\n]")
+_BLANK_LINE = re.compile(r"^[^\S\n]+$", re.M)
 
 
 def _findings(doc: Document, ctx: RuleContext) -> list:
@@ -37,6 +43,9 @@ def _findings(doc: Document, ctx: RuleContext) -> list:
     from ..spelling.service import SpellingSettings, service_for
 
     text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), doc.prose_text)
+    # A line of nothing but blanks (a masked code line, say) ends a paragraph either way; as
+    # newlines it costs the paragraph search linear time, as spaces quadratic in its length.
+    text = _BLANK_LINE.sub(lambda m: "\n" * len(m.group(0)), text)
     extra: list[str] = []
     for comment in doc.comments:
         words = parse_words_comment(comment.body)
