@@ -63,8 +63,8 @@ def _findings(doc: Document, ctx: RuleContext) -> list:
 
 # Harper rules that misfire on ordinary ML prose, found on real drafts:
 # ItsContraction on "its mean and variance" (reads "mean" as an adjective), MassNouns on
-# "a running maximum" (reads "running" as a noun).
-DEFAULT_DISABLED = ("ItsContraction", "MassNouns")
+# "a running maximum" (reads "running" as a noun), ItsPossessive on "It's unlikely it'll".
+DEFAULT_DISABLED = ("ItsContraction", "ItsPossessive", "MassNouns")
 
 
 def _reportable(f, ctx: RuleContext) -> bool:
