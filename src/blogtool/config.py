@@ -142,8 +142,12 @@ def load_config(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("blogtool", {})
+        tool = data.get("tool", {})
+        table = tool.get("blogtool", {}) if isinstance(tool, dict) else None
         prefix = "tool.blogtool"
+        if not isinstance(table, dict):
+            where = _locate_key(path, "tool.blogtool")
+            raise ConfigError(f"{where}: tool.blogtool must be a table: [tool.blogtool]")
     else:
         table = data
         prefix = ""
