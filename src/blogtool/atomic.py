@@ -16,7 +16,8 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         pass
-    if mode is not None and not os.access(path, os.W_OK):
+    # Refused even for root, whom os.access lets through: the rename would replace the file.
+    if mode is not None and (not mode & 0o222 or not os.access(path, os.W_OK)):
         raise PermissionError(13, "file is read-only", str(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
