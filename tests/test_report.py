@@ -388,7 +388,7 @@ def test_baseline_deltas(tmp_path: Path) -> None:
     )
     path = write(tmp_path, "d.md", before)
     saved = tmp_path / "base.json"
-    first = run(str(path), "--save-baseline", str(saved))
+    first = run(str(path), "--write-baseline", str(saved))
     assert first.exit_code == 0
     assert json.loads(saved.read_text(encoding="utf-8"))["drafts"][0]["coverage"]["finished"] == 1
 
@@ -426,7 +426,7 @@ def test_baseline_deltas(tmp_path: Path) -> None:
 def test_baseline_counts_finished_sections_and_new_drafts(tmp_path: Path) -> None:
     path = write(tmp_path, "d.md", "## 2020\n\n" + paper("A", "2001.00001", "[TBD]"))
     saved = tmp_path / "base.json"
-    run(str(path), "--save-baseline", str(saved))
+    run(str(path), "--write-baseline", str(saved))
     path.write_text("## 2020\n\n" + paper("A", "2001.00001"), encoding="utf-8")
     other = write(tmp_path, "e.md", "## 2021\n\n" + paper("B", "2101.00001", "[TBD]"))
     data = json.loads(
@@ -452,11 +452,130 @@ def test_bad_baseline_exits_two(half_done: Path, tmp_path: Path) -> None:
 def test_baseline_from_config(half_done: Path) -> None:
     write(half_done.parent, "blogtool.toml", '[report]\nbaseline = ".blogtool-report.json"\n')
     first = run(str(half_done), "--format", "json")
-    assert first.exit_code == 0 and "no baseline report at" in first.stderr
+    assert first.exit_code == 0 and "no baseline at" in first.stderr
     assert json.loads(first.stdout)["comparison"] is None
-    run(str(half_done), "--save-baseline", str(half_done.parent / ".blogtool-report.json"))
+    run(str(half_done), "--write-baseline", str(half_done.parent / ".blogtool-report.json"))
     data = json.loads(run(str(half_done), "--format", "json").stdout)
     assert data["comparison"]["drafts"][0]["status"] == "changed"
+
+
+def keys_anywhere(data: object) -> set[str]:
+    if isinstance(data, dict):
+        return set(data) | {k for v in data.values() for k in keys_anywhere(v)}
+    if isinstance(data, list):
+        return {k for v in data for k in keys_anywhere(v)}
+    return set()
+
+
+def test_write_baseline_saves_counts_per_draft_section_and_rule(tmp_path: Path) -> None:
+    text = "## 2020\n\n" + paper("A", "2001.00001", "[TBD] and [TBD].\n\nGreat question!")
+    path = write(tmp_path, "d.md", text + paper("B", "2001.00002"))
+    saved = tmp_path / "base.json"
+    result = run(str(path), "--write-baseline", str(saved))
+    assert result.exit_code == 0 and "Total: 50% (1/2) finished" in result.output  # as usual
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    assert not keys_anywhere(data) & {"line", "lines", "first_line", "end_line", "message"}
+    (draft,) = data["drafts"]
+    assert draft["path"] == path.as_posix() and draft["todo_count"] == 3
+    assert draft["coverage"] == {"finished": 1, "total": 2, "percent": 50.0}
+    (section,) = draft["sections"]  # only sections holding TODOs
+    assert (section["title"], section["level"], section["slug"]) == ("A", 3, "a")
+    assert sorted((t["rule"], t["count"]) for t in section["todos"]) == [
+        ("BT102", 2),
+        ("BT106", 1),
+    ]
+
+
+def test_baseline_survives_edits_that_only_move_lines(tmp_path: Path) -> None:
+    text = "## 2020\n\n" + paper("A", "2001.00001", "Text [TBD]") + paper("B", "2001.00002")
+    path = write(tmp_path, "d.md", text)
+    saved = tmp_path / "base.json"
+    run(str(path), "--write-baseline", str(saved))
+    path.write_text("Intro.\n\n\n\nMore intro.\n\n" + text, encoding="utf-8")
+    result = run(str(path), "--baseline", str(saved), "--fail-on-regression", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (delta,) = json.loads(result.stdout)["comparison"]["drafts"]
+    assert delta["new_todos"] == [] and delta["resolved_todos"] == []
+    assert delta["regressions"] == []
+
+
+def test_fail_on_regression_when_a_section_gains_todos(tmp_path: Path) -> None:
+    before = "## 2020\n\n" + paper("A", "2001.00001", "Text [TBD]") + paper("B", "2001.00002")
+    path = write(tmp_path, "d.md", before)
+    saved = tmp_path / "base.json"
+    run(str(path), "--write-baseline", str(saved))
+    # A finished, B gains one: better overall (1 resolved, 1 new), still a regression in B.
+    after = "## 2020\n\n" + paper("A", "2001.00001") + paper("B", "2001.00002", "[TBD]")
+    path.write_text(after, encoding="utf-8")
+    without = run(str(path), "--baseline", str(saved))
+    assert without.exit_code == 0 and "gained" not in without.stderr
+    assert "more TODOs in: B 0 → 1" in without.stdout
+    result = run(str(path), "--baseline", str(saved), "--fail-on-regression")
+    assert result.exit_code == 1
+    assert f"{path}: section 'B' gained TODOs since the baseline: 0 -> 1" in result.stderr
+    assert "1 section gained TODOs since the baseline" in result.stderr
+    data = json.loads(run(str(path), "--baseline", str(saved), "--format", "json").stdout)
+    comparison = data["comparison"]
+    assert comparison["totals"]["regressed_sections"] == 1
+    assert comparison["drafts"][0]["regressions"] == [
+        {"section": "B", "slug": "b", "before": 0, "after": 1}
+    ]
+
+
+def test_trading_one_todo_for_another_in_a_section_is_no_regression(tmp_path: Path) -> None:
+    path = write(tmp_path, "d.md", "## 2020\n\n" + paper("A", "2001.00001", "Text [TBD]"))
+    saved = tmp_path / "base.json"
+    run(str(path), "--write-baseline", str(saved))
+    path.write_text("## 2020\n\n" + paper("A", "2001.00001", "Great question!"), encoding="utf-8")
+    result = run(str(path), "--baseline", str(saved), "--fail-on-regression", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (delta,) = json.loads(result.stdout)["comparison"]["drafts"]
+    assert [c["rule"] for c in delta["new_todos"]] == ["BT106"]
+    assert [c["rule"] for c in delta["resolved_todos"]] == ["BT102"]
+
+
+def test_a_draft_the_baseline_does_not_know_starts_from_zero(half_done: Path) -> None:
+    saved = half_done.parent / "base.json"
+    run(str(half_done), "--write-baseline", str(saved))
+    other = write(half_done.parent, "new.md", "## 2021\n\n" + paper("C", "2101.00001", "[TBD]"))
+    result = run(str(half_done), str(other), "--baseline", str(saved), "--fail-on-regression")
+    assert result.exit_code == 1 and f"{other}: section 'C' gained TODOs" in result.stderr
+    # a draft left out of this run is no regression, and its TODOs count as resolved
+    assert run(str(other), "--baseline", str(saved)).exit_code == 0
+
+
+def test_fail_on_regression_needs_a_baseline(half_done: Path) -> None:
+    result = run(str(half_done), "--fail-on-regression")
+    assert result.exit_code == 2 and "needs a baseline" in result.output
+
+
+def test_fail_under_and_regression_are_both_reported(half_done: Path) -> None:
+    saved = half_done.parent / "base.json"
+    run(str(half_done), "--write-baseline", str(saved))
+    half_done.write_text(half_done.read_text(encoding="utf-8") + "More [TBD].\n", "utf-8")
+    result = run(
+        str(half_done), "--baseline", str(saved), "--fail-on-regression", "--fail-under", "60"
+    )
+    assert result.exit_code == 1
+    assert "below --fail-under 60%" in result.stderr and "gained TODOs" in result.stderr
+
+
+def test_a_whole_json_report_and_the_old_option_name_still_work(half_done: Path) -> None:
+    report_json = half_done.parent / "report.json"
+    assert run(str(half_done), "--format", "json", "-o", str(report_json)).exit_code == 0
+    old_name = half_done.parent / "old.json"
+    assert run(str(half_done), "--save-baseline", str(old_name)).exit_code == 0
+    half_done.write_text(half_done.read_text(encoding="utf-8") + "More [TBD].\n", "utf-8")
+    for saved in (report_json, old_name):
+        result = run(str(half_done), "--baseline", str(saved), "--fail-on-regression")
+        assert result.exit_code == 1 and "section 'B' gained TODOs" in result.stderr
+        assert "1 -> 2" in result.stderr
+
+
+def test_help_documents_the_baseline_options() -> None:
+    text = run("--help").output
+    assert "--write-baseline" in text and "--fail-on-regression" in text
+    assert "--save-baseline" not in text  # a hidden alias
 
 
 # ---------------------------------------------------------------------- dead links

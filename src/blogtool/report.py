@@ -24,8 +24,8 @@ attributed to the innermost section holding its line; a TODO outside every conte
 section (in a year's introduction, before the first heading) does not lower coverage but
 still counts in the draft's and the run's number of open TODOs.
 
-JSON format (``--format json``, also the ``--baseline`` / ``--save-baseline`` file)
--------------------------------------------------------------------------------------
+JSON format (``--format json``)
+-------------------------------
 Keys are stable; new keys may be added, none will be renamed while ``version`` is 1::
 
     {
@@ -57,20 +57,39 @@ TODOs before the first heading are listed under a pseudo-section with ``level`` 
 ``slug`` "" and title "(before the first heading)"; a draft with no content sections has a
 pseudo-section "(whole draft)" spanning every line, with ``counts`` true.
 
+Baseline file (``--write-baseline``)
+------------------------------------
+TODO *counts* per draft, section and rule, without line numbers, so the file survives
+edits and its diffs show only what changed; the same keys as the JSON report, fewer of
+them, and only the sections holding TODOs::
+
+    {"version": 1, "todo_rules": [...],
+     "drafts": [{"path": "drafts/evolution.md", "coverage": {...}, "todo_count": 31,
+                 "sections": [{"title": "...", "level": 3, "slug": "...",
+                               "todos": [{"rule": "BT101", "kind": "empty-summary",
+                                          "count": 1}]}]}]}
+
+``--baseline`` reads that file or a whole JSON report (``--format json``, or a file from
+the ``--save-baseline`` of earlier versions).
+
 ``comparison`` (only with ``--baseline``)::
 
     {"baseline": "path/to/baseline.json",
      "totals": {"before": {...coverage}, "after": {...coverage}, "finished_delta": 3,
-                "new_todos": 1, "resolved_todos": 4},
+                "new_todos": 1, "resolved_todos": 4, "regressed_sections": 1},
      "drafts": [{"path": "...", "status": "changed" | "new" | "removed",
                  "before": {...coverage} | null, "after": {...coverage} | null,
                  "finished_delta": 3, "total_delta": 0,
                  "new_todos": [{"section": "...", "slug": "...", "kind": "...",
                                 "rule": "BT102", "count": 1}],
-                 "resolved_todos": [...]}]}
+                 "resolved_todos": [...],
+                 "regressions": [{"section": "...", "slug": "...", "before": 0, "after": 1}]}]}
 
-TODOs are matched across the two reports by draft path, section slug and rule, with
-counts, so lines shifting after an edit do not make old TODOs look new.
+TODOs are matched across the two reports by draft path, section (level and slug) and
+rule, with counts, so lines shifting after an edit do not make old TODOs look new. A
+*regression* is a section holding more TODOs in all than in the baseline (a draft or a
+section the baseline does not know starts from zero); ``--fail-on-regression`` exits 1
+on any.
 """
 
 from __future__ import annotations
@@ -272,6 +291,19 @@ class TodoChange:
 
 
 @dataclass(frozen=True)
+class SectionRegression:
+    """A section holding more TODOs, all rules together, than in the baseline."""
+
+    section: str
+    slug: str
+    before: int
+    after: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class DraftDelta:
     path: str
     status: str  # "changed", "new" or "removed"
@@ -279,6 +311,7 @@ class DraftDelta:
     after: Coverage | None
     new_todos: tuple[TodoChange, ...]
     resolved_todos: tuple[TodoChange, ...]
+    regressions: tuple[SectionRegression, ...] = ()
 
     @property
     def finished_delta(self) -> int:
@@ -300,6 +333,7 @@ class DraftDelta:
             "total_delta": self.total_delta,
             "new_todos": [c.as_dict() for c in self.new_todos],
             "resolved_todos": [c.as_dict() for c in self.resolved_todos],
+            "regressions": [r.as_dict() for r in self.regressions],
         }
 
 
@@ -318,6 +352,10 @@ class Comparison:
     def resolved_count(self) -> int:
         return sum(c.count for d in self.drafts for c in d.resolved_todos)
 
+    def regressions(self) -> list[tuple[str, SectionRegression]]:
+        """(draft path, section) for every section that gained TODOs, in draft order."""
+        return [(d.path, r) for d in self.drafts for r in d.regressions]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "baseline": self.baseline,
@@ -327,6 +365,7 @@ class Comparison:
                 "finished_delta": self.after.finished - self.before.finished,
                 "new_todos": self.new_count,
                 "resolved_todos": self.resolved_count,
+                "regressed_sections": len(self.regressions()),
             },
             "drafts": [d.as_dict() for d in self.drafts],
         }
@@ -641,7 +680,7 @@ def load_baseline(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise ReportError(
             f"{path}: not a blogtool report of version {VERSION} "
-            "(write one with `blogtool report --save-baseline FILE`)"
+            "(write one with `blogtool report --write-baseline FILE`)"
         )
     try:
         for draft in data["drafts"]:
@@ -656,12 +695,40 @@ def load_baseline(path: Path) -> dict[str, Any]:
     return data
 
 
-def save_baseline(path: Path, report: Report) -> None:
-    """Write the report as JSON, atomically (a crash leaves the old file or the new one)."""
+def baseline_data(report: Report) -> dict[str, Any]:
+    """What ``--write-baseline`` saves: TODO counts per draft, section and rule, no lines."""
+    return {
+        "version": VERSION,
+        "todo_rules": list(report.todo_rules),
+        "drafts": [
+            {
+                "path": _norm(d.path),
+                "coverage": d.coverage.as_dict(),
+                "todo_count": d.todo_count,
+                "sections": [
+                    {
+                        "title": s.title,
+                        "level": s.level,
+                        "slug": s.slug,
+                        "todos": [
+                            {"rule": g.rule, "kind": g.kind, "count": g.count} for g in s.todos
+                        ],
+                    }
+                    for s in d.sections
+                    if s.todos
+                ],
+            }
+            for d in report.drafts
+        ],
+    }
+
+
+def write_baseline(path: Path, report: Report) -> None:
+    """Write :func:`baseline_data` as JSON, atomically (a crash leaves the old file or the new)."""
     from .atomic import atomic_write_text
 
-    plain = Report(report.drafts, report.errors, report.todo_rules)
-    atomic_write_text(path, plain.to_json() + "\n")
+    text = json.dumps(baseline_data(report), indent=2, ensure_ascii=False)
+    atomic_write_text(path, text + "\n")
 
 
 def compare(report: Report, baseline: Mapping[str, Any], name: str = "") -> Comparison:
@@ -678,11 +745,9 @@ def compare(report: Report, baseline: Mapping[str, Any], name: str = "") -> Comp
         added = _changes(now_counts, then_counts)
         resolved = _changes(then_counts, now_counts)
         status = "changed" if now and then else ("new" if now else "removed")
-        deltas.append(
-            DraftDelta(
-                now.path if now else str(then["path"]), status, before, after, added, resolved
-            )
-        )
+        path = now.path if now else str(then["path"])
+        worse = _regressions(now_counts, then_counts)
+        deltas.append(DraftDelta(path, status, before, after, added, resolved, worse))
     before_total = sum((_coverage_from(d["coverage"]) for d in baseline["drafts"]), Coverage(0, 0))
     return Comparison(name, before_total, report.coverage, tuple(deltas))
 
@@ -726,3 +791,25 @@ def _changes(
         if extra > 0:
             out.append(TodoChange(title, slug, kind, rule, extra))
     return tuple(out)
+
+
+def _regressions(
+    now: Mapping[_TodoKey, tuple[int, str, str]],
+    then: Mapping[_TodoKey, tuple[int, str, str]],
+) -> tuple[SectionRegression, ...]:
+    """Sections (level, slug) whose TODO count over all rules went up, in ``now``'s order."""
+
+    def per_section(
+        counts: Mapping[_TodoKey, tuple[int, str, str]],
+    ) -> dict[tuple[int, str], tuple[int, str]]:
+        out: dict[tuple[int, str], tuple[int, str]] = {}
+        for (level, slug, _), (count, title, _) in counts.items():
+            out[(level, slug)] = (out.get((level, slug), (0, ""))[0] + count, title)
+        return out
+
+    before = per_section(then)
+    return tuple(
+        SectionRegression(title, slug, before.get((level, slug), (0, ""))[0], count)
+        for (level, slug), (count, title) in per_section(now).items()
+        if count > before.get((level, slug), (0, ""))[0]
+    )

@@ -107,7 +107,15 @@ def render_text(report: Report, color: bool = False, unicode: bool = True, width
             f"{style.bold(draft.path)}  {bar} {_finished(draft)}, {_todos(draft.todo_count)}"
         )
         if draft.path in deltas:
-            out.append(f"  {_delta_phrase(deltas[draft.path])}")
+            delta = deltas[draft.path]
+            out.append(f"  {_delta_phrase(delta)}")
+            arrow = " → " if unicode else " -> "
+            worse = [
+                f"{_clip(r.section, 40, unicode)} {r.before}{arrow}{r.after}"
+                for r in delta.regressions
+            ]
+            if worse:
+                out += _wrap_items(worse, ", ", "  more TODOs in: ", width)
         if draft.years:
             items = [f"{y.title} {y.coverage.label()}" for y in draft.years]
             out += _wrap_items(items, " · " if unicode else " | ", "  years: ", width)

@@ -12,6 +12,7 @@ import click
 
 if TYPE_CHECKING:
     from ..engine import LintPlan
+    from ..report import Comparison
 
 REPORT_EPILOG = """\b
 Coverage:
@@ -32,9 +33,18 @@ sections (BT401, BT402), empty links and images (BT201, BT204), raw notes
 [tool.blogtool.report] todo_rules to change the list.
 
 \b
+Baseline:
+  --write-baseline FILE saves TODO counts per draft, section and rule (no
+  line numbers, so it survives edits); --baseline FILE shows what got
+  better and what got worse since then; --fail-on-regression exits 1 when
+  a section holds more TODOs than in the baseline (a section or draft the
+  baseline does not know starts from zero).
+
+\b
 Exit codes:
-  0  report written (and total coverage not below --fail-under)
-  1  total coverage over all drafts is below --fail-under
+  0  report written (coverage not below --fail-under, no regression)
+  1  total coverage over all drafts is below --fail-under, or, with
+     --fail-on-regression, a section gained TODOs since the baseline
   2  usage error, bad config or baseline, unreadable draft, internal error
 """
 
@@ -61,13 +71,28 @@ Exit codes:
 @click.option(
     "--baseline",
     type=click.Path(dir_okay=False),
-    help="Compare with this saved JSON report: coverage change per draft, new and resolved "
-    "TODOs. Default: [tool.blogtool.report] baseline, if that file exists.",
+    help="Compare with this baseline (from --write-baseline) or JSON report: coverage change "
+    "per draft, new and resolved TODOs. Default: [tool.blogtool.report] baseline, if that "
+    "file exists.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write TODO counts per draft, section and rule (no line numbers) to FILE, "
+    "for a later --baseline. The report is printed as usual.",
 )
 @click.option(
     "--save-baseline",
+    "save_baseline_alias",
     type=click.Path(dir_okay=False),
-    help="Also write the current report as JSON to this file, for a later --baseline.",
+    hidden=True,  # the name of earlier versions; kept so existing scripts keep working
+)
+@click.option(
+    "--fail-on-regression",
+    is_flag=True,
+    help="Exit 1 when any section holds more TODOs than in the baseline (a draft or "
+    "section the baseline does not know starts from zero). Needs a baseline.",
 )
 @click.option(
     "--check-links",
@@ -86,7 +111,9 @@ def report(
     output: str | None,
     fail_under: float | None,
     baseline: str | None,
-    save_baseline: str | None,
+    write_baseline: str | None,
+    save_baseline_alias: str | None,
+    fail_on_regression: bool,
     check_links: bool,
     offline: bool,
     config_path: str | None,
@@ -97,12 +124,12 @@ def report(
     Lists, per draft and per section, what is left to do (worst sections first) and the
     share of sections that are finished.
     """
+    from .. import report as reports
     from ..cli import Trouble, load_project_config
     from ..config import ConfigError
-    from ..report import ReportError, build_report, compare, load_baseline, with_comparison
-    from ..report import save_baseline as write_baseline
     from ..report_render import render
 
+    write_baseline = write_baseline or save_baseline_alias
     path_list = list(paths) or ["."]
     config = load_project_config(config_path, path_list)
     settings = config.section("report")
@@ -110,6 +137,11 @@ def report(
         fail_under = float(settings["fail_under"])
         if not 0 <= fail_under <= 100:
             raise Trouble(f"{config.where('fail_under')}: fail_under must be between 0 and 100")
+    if fail_on_regression and not (baseline or settings.get("baseline")):
+        raise Trouble(
+            "--fail-on-regression needs a baseline: --baseline FILE, "
+            "or baseline in [tool.blogtool.report]"
+        )
     # Dead links count when they are checked now, or else when earlier checks are cached.
     cached_only = not (check_links or config.section("links").get("check_in_lint") is True)
 
@@ -121,7 +153,7 @@ def report(
         )
 
     try:
-        result = build_report(path_list, config, jobs=jobs, check_links=gather)
+        result = reports.build_report(path_list, config, jobs=jobs, check_links=gather)
     except ConfigError as exc:
         raise Trouble(str(exc)) from None
 
@@ -132,24 +164,25 @@ def report(
             baseline_path = configured
         else:
             click.echo(
-                f"blogtool: no baseline report at {configured} yet "
-                "(write one with --save-baseline); not comparing",
+                f"blogtool: no baseline at {configured} yet "
+                "(write one with --write-baseline); not comparing",
                 err=True,
             )
     if baseline_path is not None:
         try:
-            saved = load_baseline(baseline_path)
-        except ReportError as exc:
+            saved = reports.load_baseline(baseline_path)
+        except reports.ReportError as exc:
             raise Trouble(str(exc)) from None
-        result = with_comparison(result, compare(result, saved, str(baseline_path)))
+        comparison = reports.compare(result, saved, str(baseline_path))
+        result = reports.with_comparison(result, comparison)
 
     for error in result.errors:
         click.echo(f"blogtool: {error.message}", err=True)
-    if save_baseline:
+    if write_baseline:
         try:
-            write_baseline(Path(save_baseline), result)
+            reports.write_baseline(Path(write_baseline), result)
         except OSError as exc:
-            raise Trouble(f"{save_baseline}: cannot write: {exc.strerror or exc}") from None
+            raise Trouble(f"{write_baseline}: cannot write: {exc.strerror or exc}") from None
 
     link_base = Path(output).parent if output else Path.cwd()
     rendered = render(
@@ -171,14 +204,36 @@ def report(
 
     if result.errors:
         sys.exit(2)
+    failed = False
     total = result.coverage
     if fail_under is not None and total.below(fail_under):
         click.echo(
             f"blogtool: total coverage {total.label()} is below --fail-under {fail_under:g}%",
             err=True,
         )
-        sys.exit(1)
-    sys.exit(0)
+        failed = True
+    if fail_on_regression and result.comparison is not None:
+        failed = _report_regressions(result.comparison) or failed
+    sys.exit(1 if failed else 0)
+
+
+def _report_regressions(comparison: Comparison) -> bool:
+    """Name every section that gained TODOs on stderr; True if there was one."""
+    worse = comparison.regressions()
+    for path, r in worse:
+        click.echo(
+            f"blogtool: {path}: section {r.section!r} gained TODOs since the baseline: "
+            f"{r.before} -> {r.after}",
+            err=True,
+        )
+    if worse:
+        noun = "section gained" if len(worse) == 1 else "sections gained"
+        click.echo(
+            f"blogtool: {len(worse)} {noun} TODOs since the baseline {comparison.baseline} "
+            "(--fail-on-regression)",
+            err=True,
+        )
+    return bool(worse)
 
 
 def _color() -> bool:
