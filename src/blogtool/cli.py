@@ -86,7 +86,8 @@ def main() -> None:
 @click.option(
     "--baseline",
     type=click.Path(dir_okay=False),
-    help="Do not report violations recorded in this baseline file.",
+    help="Do not report violations recorded in this baseline file; entries that no longer "
+    "match any violation (fixed?) are listed on stderr, without changing the exit code.",
 )
 @click.option(
     "--force-exclude",
@@ -96,7 +97,8 @@ def main() -> None:
 @click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False),
-    help="Record every current violation in this baseline file, then exit 0.",
+    help="Record every current violation in this baseline file (path, rule and the line's "
+    "text, not its number), then exit 0.",
 )
 @click.option(
     "--check-links",
@@ -183,14 +185,37 @@ def lint(
     sys.exit(_exit_code(results, exit_zero))
 
 
-def _narrow(results, diff_ref: str | None, baseline: str | None, write: str | None) -> None:
-    """Apply --diff and --baseline to the results in place; --write-baseline exits here."""
+def _narrow(
+    results,
+    diff_ref: str | None,
+    baseline: str | None,
+    write: str | None,
+    rules: set[str] | None = None,
+) -> None:
+    """Apply --baseline and --diff to the results in place; --write-baseline exits here.
+
+    ``rules``, the IDs of the rules that ran, keeps entries of rules left out of this run
+    from being called stale. The baseline goes first, so that its entries meet every
+    violation and --diff cannot make them look stale.
+    """
     if write:
         from .baseline import write_baseline
 
-        count = write_baseline(Path(write), results)
+        try:
+            count = write_baseline(Path(write), results)
+        except OSError as exc:
+            raise Trouble(f"{write}: cannot write: {exc.strerror or exc}") from None
         click.echo(f"blogtool: recorded {count} violation(s) in {write}", err=True)
         sys.exit(EXIT_CLEAN)
+    if baseline:
+        from .baseline import BaselineError, apply_baseline, stale_messages
+
+        try:
+            outcome = apply_baseline(Path(baseline), results, rules)
+        except BaselineError as exc:
+            raise Trouble(str(exc)) from None
+        for line in stale_messages(outcome.stale, baseline):
+            click.echo(f"blogtool: {line}", err=True)
     if diff_ref:
         from .gitdiff import GitError, changed_lines
 
@@ -203,13 +228,6 @@ def _narrow(results, diff_ref: str | None, baseline: str | None, write: str | No
                 raise Trouble(str(exc)) from None
             if lines is not None:
                 result.violations = [v for v in result.violations if v.line in lines]
-    if baseline:
-        from .baseline import BaselineError, apply_baseline
-
-        try:
-            apply_baseline(Path(baseline), results)
-        except BaselineError as exc:
-            raise Trouble(str(exc)) from None
 
 
 def _exit_code(results, exit_zero: bool) -> int:
