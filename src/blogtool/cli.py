@@ -168,7 +168,7 @@ def lint(
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
     results.extend(lint_files(files, plan, jobs))
-    _narrow(results, diff_ref, baseline, write_baseline)
+    _narrow(results, diff_ref, baseline, write_baseline, {a.rule.id for a in plan.rules})
 
     for result in results:
         if result.error:
