@@ -14,14 +14,17 @@ from hypothesis import strategies as st
 from blogtool.arxiv_id import parse_arxiv_id
 from blogtool.net.arxiv import Paper
 from blogtool.stub import (
+    DraftChanged,
     DraftLock,
     PaperTemplate,
     StubError,
+    StubPlan,
     StubRequest,
     StubSettings,
     TemplateError,
     check_lines_kept,
     load_template,
+    outcome_without_metadata,
     plan_stubs,
     render_section,
     restore_line_endings,
@@ -31,6 +34,7 @@ from blogtool.stub import (
 )
 
 DPO_TITLE = "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+QUICK = "<details>\n<summary>Quick Summary</summary>\n\n</details>\n"
 HOUSE_STYLE = f"""### {DPO_TITLE}
 
 [paper](https://arxiv.org/abs/2305.18290)
@@ -301,29 +305,73 @@ def test_headings_in_code_are_not_sections() -> None:
 # --- already there -----------------------------------------------------------------------
 
 
+TXL_LINK = "[paper](https://arxiv.org/abs/1901.02860)"
+
+
 @pytest.mark.parametrize(
-    "link",
+    ("reference", "missing"),
     [
-        "https://arxiv.org/abs/1901.02860",
-        "https://arxiv.org/abs/1901.02860v3",
-        "http://arxiv.org/pdf/1901.02860v1.pdf",
+        ("[paper](https://arxiv.org/abs/1901.02860v3)", "the Quick Summary block"),
+        ("[paper](http://arxiv.org/pdf/1901.02860v1.pdf)", "the Quick Summary block"),
+        ("[paper](arxiv.org/abs/1901.02860)", "the Quick Summary block"),
+        ("[paper](https://www.arxiv.org/abs/1901.02860)", "the Quick Summary block"),
+        ("[paper](https://arxiv.org/html/1901.02860v2)", "the Quick Summary block"),
+        ("<https://ARXIV.ORG/abs/1901.02860>", "the Quick Summary block"),
+        ("Dai et al., https://arxiv.org/abs/1901.02860.", "the Quick Summary block"),
+        ("[paper][txl]\n\n[txl]: https://arxiv.org/abs/1901.02860", "the Quick Summary block"),
+        ("arXiv:1901.02860v2", "the paper link, the Quick Summary block"),
+        ("*Dai et al.*\narXiv: 1901.02860", "the paper link, the Quick Summary block"),
+        ("See arxiv.org/abs/1901.02860", "the paper link, the Quick Summary block"),
     ],
 )
-def test_a_linked_paper_is_skipped(link: str) -> None:
-    text = DRAFT.replace("https://arxiv.org/abs/1901.02860", link)
+def test_a_paper_named_in_any_form_is_not_added_twice(reference: str, missing: str) -> None:
+    text = DRAFT.replace(TXL_LINK, reference)
     plan = stub(text, paper("1901.02860v2", "Transformer-XL"))
     assert plan.text == text
     assert not plan.changed
     (outcome,) = plan.outcomes
-    assert (outcome.action, outcome.title) == ("skipped", "Transformer-XL")
+    assert (outcome.action, outcome.title, outcome.detail) == ("skipped", "Transformer-XL", missing)
     assert text.split("\n")[outcome.line - 1] == "### Transformer-XL"
 
 
-def test_a_section_with_the_title_but_no_link_is_skipped() -> None:
-    text = "## 2019\n\n### Language  models are unsupervised multitask learners\n\nText.\n"
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "```\narXiv:1901.02860\n```",
+        "<!-- [paper](https://arxiv.org/abs/1901.02860) -->",
+        "![figure](https://arxiv.org/html/1901.02860v2/x1.png)",
+        "`arXiv:1901.02860`",
+        "[paper](https://arxiv.org/list/1901.02860)",
+        "First.\n\nSecond.\n\nThird cites arXiv:1901.02860.",
+    ],
+)
+def test_a_mention_that_does_not_open_the_section_is_not_the_paper(reference: str) -> None:
+    text = DRAFT.replace(TXL_LINK, reference)
+    plan = stub(text, paper("1901.02860", "A Different Title"))
+    assert plan.outcomes[0].action == "added"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "### Language  models are unsupervised multitask learners",
+        "### *Language Models* are Unsupervised Multitask Learners.",
+        "### Language models are unsupervised multi-task learners",
+        "### ＬＡＮＧＵＡＧＥ models are unsupervised multitask learners",
+    ],
+)
+def test_a_section_with_the_title_but_no_link_is_skipped(heading: str) -> None:
+    text = f"## 2019\n\n{heading}\n\nText.\n"
     plan = stub(text, paper("1901.99999", "Language Models are Unsupervised Multitask Learners"))
     assert plan.text == text
     assert plan.outcomes[0].action == "skipped"
+    assert plan.outcomes[0].line == 3
+
+
+def test_a_title_heading_over_another_paper_is_not_this_paper() -> None:
+    text = "## 2019\n\n### XLNet\n\n[paper](https://arxiv.org/abs/1906.08237)\n"
+    plan = stub(text, paper("1906.99999", "XLNet"))
+    assert plan.outcomes[0].action == "added"
 
 
 def test_a_link_in_prose_is_not_a_paper_section() -> None:
@@ -332,6 +380,89 @@ def test_a_link_in_prose_is_not_a_paper_section() -> None:
     )
     plan = stub(text, paper("1901.02860", "Transformer-XL"))
     assert plan.outcomes[0].action == "added"
+
+
+# --- bare sections are completed, others only with --update ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "completed", "detail"),
+    [
+        ("", "\n[paper](https://arxiv.org/abs/1901.02860)\n\n" + QUICK, "the paper link, the"),
+        (f"\n{TXL_LINK}\n", f"\n{TXL_LINK}\n\n" + QUICK, "the Quick Summary block"),
+        (f"\n{TXL_LINK}\n<!-- todo -->\n", f"\n{TXL_LINK}\n\n{QUICK}\n<!-- todo -->\n", "the"),
+        (
+            f"\n{TXL_LINK}\n\n<details><summary>Notes</summary></details>\n",
+            f"\n{TXL_LINK}\n\n{QUICK}\n<details><summary>Notes</summary></details>\n",
+            "the Quick",
+        ),
+    ],
+)
+def test_a_bare_section_is_completed_without_update(body: str, completed: str, detail: str) -> None:
+    text = f"## 2019\n\n### Transformer-XL\n{body}\n## 2020\n"
+    plan = stub(text, paper("1901.02860", "Transformer-XL"))
+    assert plan.text == f"## 2019\n\n### Transformer-XL\n{completed}\n## 2020\n"
+    (outcome,) = plan.outcomes
+    assert outcome.action == "completed"
+    assert outcome.detail.startswith("added " + detail)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"{TXL_LINK}\n\nA sentence of mine.\n",
+        f"{TXL_LINK}\nA sentence of mine.\n",
+        f"{TXL_LINK}\n\n<details><summary>Notes</summary>Mine.</details>\n",
+        f"{TXL_LINK}\n\n#### Subsection\n",
+    ],
+)
+def test_a_section_with_the_authors_text_is_left_alone(body: str) -> None:
+    text = f"## 2019\n\n### Transformer-XL\n\n{body}"
+    plan = stub(text, paper("1901.02860", "Transformer-XL"))
+    assert plan.text == text
+    assert (plan.outcomes[0].action, plan.outcomes[0].detail) == (
+        "skipped",
+        "the Quick Summary block",
+    )
+
+
+def test_a_complete_section_is_left_alone_with_or_without_update() -> None:
+    text = "## 2023\n\n" + HOUSE_STYLE
+    for update in (False, True):
+        plan = stub(text, paper("2305.18290", DPO_TITLE), update=update)
+        assert plan.text == text
+        assert plan.outcomes[0].action == "complete"
+
+
+@pytest.mark.parametrize(
+    ("text", "update", "action"),
+    [
+        ("## 2023\n\n" + HOUSE_STYLE, False, "complete"),
+        ("## 2023\n\n" + HOUSE_STYLE + "\nMine.\n", True, "complete"),
+        (
+            "## 2023\n\n### DPO\n\n[paper](https://arxiv.org/pdf/2305.18290)\n\nMine.\n",
+            False,
+            "skipped",
+        ),
+        ("## 2023\n\n### DPO\n\n[paper](https://arxiv.org/pdf/2305.18290)\n\nMine.\n", True, None),
+        ("## 2023\n\n### DPO\n\n[paper](https://arxiv.org/pdf/2305.18290)\n", False, None),
+        ("## 2023\n\n### Direct Preference Optimization\n", False, None),
+        ("## 2023\n\n###\n\n[paper](https://arxiv.org/abs/2305.18290)\n\n" + QUICK, False, None),
+    ],
+)
+def test_outcome_without_metadata(text: str, update: bool, action: str | None) -> None:
+    """A paper is fetched exactly when planning it may need its metadata."""
+    arxiv_id = parse_arxiv_id("2305.18290v2")
+    outcome = outcome_without_metadata(text, arxiv_id, load_template(), StubSettings(), update)
+    assert (outcome and outcome.action) == action
+    if outcome is not None:
+        assert outcome.line == 3
+        planned = stub(text, paper("2305.18290", DPO_TITLE), update=update).outcomes[0]
+        assert (planned.action, planned.line, planned.detail) == (
+            outcome.action,
+            outcome.line,
+            outcome.detail,
+        )
 
 
 # --- --update ----------------------------------------------------------------------------
@@ -483,17 +614,46 @@ def edit_adding(*requests: StubRequest):
 def test_update_draft_writes_and_removes_its_lock(tmp_path: Path) -> None:
     path = write_draft(tmp_path)
     result = update_draft(path, edit_adding(paper("1904.10509", "Sparse")), expected=DRAFT)
-    assert result.written and not result.changed_meanwhile
+    assert result.written
     assert "### Sparse" in path.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["draft.md"]
 
 
-def test_update_draft_reapplies_to_a_draft_edited_meanwhile(tmp_path: Path) -> None:
-    path = write_draft(tmp_path, DRAFT.replace("Intro text.", "Intro text, edited."))
-    result = update_draft(path, edit_adding(paper("1904.10509", "Sparse")), expected=DRAFT)
-    assert result.written and result.changed_meanwhile
-    text = path.read_text(encoding="utf-8")
-    assert "Intro text, edited." in text and "### Sparse" in text
+def test_update_draft_writes_nothing_to_a_draft_edited_since_it_was_read(tmp_path: Path) -> None:
+    edited = DRAFT.replace("Intro text.", "Intro text, edited.").replace("\n", "\r\n")
+    path = write_draft(tmp_path, edited)
+    planned: list[str] = []
+
+    def edit(text: str) -> StubPlan:
+        planned.append(text)
+        return edit_adding(paper("1904.10509", "Sparse"))(text)
+
+    with pytest.raises(DraftChanged) as caught:
+        update_draft(path, edit, expected=DRAFT)
+    assert str(caught.value) == (
+        f"{path} changed on disk while stub waited for arXiv; nothing written. Run the command "
+        "again (the metadata is cached, so no new request is made)."
+    )
+    assert planned == []
+    assert path.read_bytes() == edited.encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draft.md"]
+
+
+def test_update_draft_writes_nothing_when_the_draft_changes_while_it_plans(
+    tmp_path: Path,
+) -> None:
+    path = write_draft(tmp_path)
+    edited = DRAFT.replace("Intro text.", "Intro text, saved by an editor.")
+    add = edit_adding(paper("1904.10509", "Sparse"))
+
+    def edit(text: str) -> StubPlan:
+        path.write_text(edited, encoding="utf-8")
+        return add(text)
+
+    with pytest.raises(DraftChanged, match="changed on disk while stub was writing it; nothing"):
+        update_draft(path, edit, expected=DRAFT)
+    assert path.read_text(encoding="utf-8") == edited
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["draft.md"]
 
 
 def test_a_crash_before_the_rename_leaves_the_draft_intact(

@@ -9,11 +9,16 @@ paper's first-version year, before the first paper section of that year with a l
 ID, else at the end of the year section. A missing year section is created among the others
 in order. With ``placement = "end"`` the section is appended to the file.
 
-A *paper section* is a heading at the paper level (3 by default) with an arXiv link in its
-own body, before any subsection. A paper already linked from one is skipped, or completed
-with ``update=True``: an empty heading gets the title, a missing paper link and a missing
-Quick Summary block are added. Nothing the author wrote is changed or removed, and every
-result is checked for that before it is returned.
+A paper is already in the draft when a section at the paper level (3 by default) names its
+arXiv ID right under the heading, in any form (abs, pdf or html link, with or without version
+or scheme, or ``arXiv:ID`` in the text), or failing that has its title as heading. It is never
+added twice. Its section is completed when it is bare (heading, reference and empty summary
+only) or, with ``update=True``, whatever it holds: an empty heading gets the title, a missing
+paper link and a missing Quick Summary block are added. Nothing the author wrote is changed
+or removed, and every result is checked for that before it is returned.
+
+Writing is all or nothing: a draft that changed on disk since it was read (while stub waited
+for arXiv) is not written, and on any error the file is left byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import os
 import re
 import socket
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -33,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from blogtool.arxiv_id import ArxivId
 from blogtool.document import Document, Section
-from blogtool.rules._util import paper_link, paper_sections
+from blogtool.rules._util import paper_link
 
 if TYPE_CHECKING:
     from blogtool.net.arxiv import Paper
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN_TEMPLATE",
     "PLACEHOLDERS",
+    "DraftChanged",
     "DraftLock",
     "DraftUpdate",
     "Outcome",
@@ -53,6 +60,7 @@ __all__ = [
     "check_lines_kept",
     "find_paper_section",
     "load_template",
+    "outcome_without_metadata",
     "paper_fields",
     "plan_stubs",
     "read_draft",
@@ -327,35 +335,185 @@ def paper_year(paper: Paper, arxiv_id: ArxivId) -> int:
 
 # --- finding paper sections ----------------------------------------------------------------
 
+_ARXIV_HOST = re.compile(r"arxiv\.org/", re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_EMPTY_DETAILS = re.compile(
+    r"<details\b[^>]*>\s*(?:<summary>.*?</summary>\s*)?</details>", re.S | re.I
+)
+_LEAD_LINES = 2  # as rules._util.paper_link: the paper is named right under the heading
+
 
 @dataclass(frozen=True)
 class PaperSection:
+    """A section that already holds a paper, and what it has of a stub."""
+
     section: Section
-    arxiv_id: ArxivId | None  # None: the section is matched by title and links no paper
+    arxiv_id: ArxivId | None  # None: matched by title, no arXiv reference under the heading
+    linked: bool  # a link to the paper opens the body, not only an ``arXiv:ID`` in the text
+    bare: bool  # nothing but the heading, the reference, comments and empty <details> blocks
+
+
+def _lead(doc: Document, section: Section) -> list[int]:
+    """The first non-blank lines of a section's own body, HTML comment lines skipped."""
+    lead: list[int] = []
+    for line in range(section.line + 1, section.body_end_line + 1):
+        text = doc.line_text(line).strip()
+        if text and not _COMMENT_LINE.match(text):
+            lead.append(line)
+            if len(lead) == _LEAD_LINES:
+                break
+    return lead
+
+
+def _references_on(doc: Document, line: int) -> list[tuple[int, ArxivId, bool]]:
+    """``(offset, ID, is a link)`` for every valid arXiv reference on a line, in order.
+
+    A reference is a link to arxiv.org in any form (abs, pdf, html; any scheme, host prefix
+    or version; inline, reference-style, autolink or bare URL) or an ``arXiv:ID`` or
+    ``arxiv.org/abs/ID`` written in prose (not in code, math or comments).
+    """
+    from blogtool.arxiv_id import InvalidArxivId, find_arxiv_references, parse_arxiv_id
+
+    start = doc.offset(line)
+    end = start + len(doc.line_text(line))
+    found: list[tuple[int, ArxivId, bool]] = []
+    if "stub_links" not in doc.memo:
+        links = sorted(doc.links, key=lambda link: link.start)
+        doc.memo["stub_links"] = (links, [link.start for link in links])
+    links, starts = doc.memo["stub_links"]
+    candidates = [
+        (link.start, link.target, True)
+        for link in links[bisect_left(starts, start) : bisect_left(starts, end)]
+        if not link.is_image and _ARXIV_HOST.search(link.target)
+    ]
+    candidates += [
+        (start + ref.start, ref.raw, False)
+        for ref in find_arxiv_references(doc.prose_text[start:end])
+    ]
+    for offset, raw, is_link in candidates:
+        with contextlib.suppress(InvalidArxivId):
+            found.append((offset, parse_arxiv_id(raw), is_link))
+    return sorted(found, key=lambda found_at: found_at[0])
+
+
+def _section_paper(doc: Document, section: Section) -> tuple[ArxivId, int] | None:
+    """The paper a section is about, and the line naming it; None for any other section.
+
+    The link the lint rules take (:func:`paper_link`) wins; failing that, the first arXiv
+    reference in any form under the heading.
+    """
+    from blogtool.arxiv_id import InvalidArxivId, parse_arxiv_id
+
+    link = paper_link(doc, section)
+    if link is not None:
+        with contextlib.suppress(InvalidArxivId):
+            return parse_arxiv_id(link.target), doc.position(link.start)[0]
+    for line in _lead(doc, section):
+        references = _references_on(doc, line)
+        if references:
+            return references[0][1], line
+    return None
+
+
+def _reference_lines(doc: Document, section: Section, arxiv_id: ArxivId) -> list[int]:
+    """Lines under the heading that name this paper."""
+    return [
+        line
+        for line in _lead(doc, section)
+        if any(found.base == arxiv_id.base for _, found, _ in _references_on(doc, line))
+    ]
+
+
+def _links_paper(doc: Document, section: Section, arxiv_id: ArxivId) -> bool:
+    return any(
+        is_link and found.base == arxiv_id.base
+        for line in _lead(doc, section)
+        for _, found, is_link in _references_on(doc, line)
+    )
+
+
+def _is_bare(doc: Document, section: Section, reference_line: int | None) -> bool:
+    if section.children:
+        return False
+    lines = range(section.line + 1, section.body_end_line + 1)
+    body = "\n".join(doc.line_text(n) for n in lines if n != reference_line)
+    return not _EMPTY_DETAILS.sub("", _COMMENT.sub("", body)).strip()
 
 
 def _paper_sections(doc: Document, level: int) -> list[PaperSection]:
-    return [PaperSection(p.section, p.arxiv_id) for p in paper_sections(doc, level)]
+    found = []
+    for section in doc.sections:
+        if section.level != level:
+            continue
+        paper = _section_paper(doc, section)
+        if paper is not None:
+            arxiv_id, line = paper
+            linked = _links_paper(doc, section, arxiv_id)
+            found.append(PaperSection(section, arxiv_id, linked, _is_bare(doc, section, line)))
+    return found
 
 
 def find_paper_section(
     doc: Document, arxiv_id: ArxivId, level: int = 3, title: str | None = None
 ) -> PaperSection | None:
-    """The section that already holds this paper: one linking it, else one with its title."""
-    for candidate in _paper_sections(doc, level):
+    """The section that already holds this paper: one naming it, else one with its title.
+
+    The paper is recognised by its arXiv ID in any form under the heading (see
+    :func:`_references_on`); failing that, by a heading with the paper's title (compared
+    without case, punctuation or markup) over a body that names no arXiv paper.
+    """
+    papers = _paper_sections(doc, level)
+    for candidate in papers:
         if candidate.arxiv_id is not None and candidate.arxiv_id.base == arxiv_id.base:
             return candidate
     if title:
         wanted = _title_key(title)
+        named = {id(paper.section) for paper in papers}
         for section in doc.sections:
-            if section.level == level and _title_key(section.title) == wanted:
-                if paper_link(doc, section) is None:
-                    return PaperSection(section, None)
+            if section.level != level or id(section) in named or not wanted:
+                continue
+            if _title_key(section.title) == wanted and paper_link(doc, section) is None:
+                return PaperSection(section, None, False, _is_bare(doc, section, None))
     return None
 
 
 def _title_key(title: str) -> str:
-    return " ".join(title.split()).casefold()
+    """A title compared loosely: Unicode-normalised and casefolded, letters and digits only
+    (markup, punctuation, hyphens and spacing differ between a heading and arXiv's title)."""
+    import unicodedata
+
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", title).casefold())
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """What an existing paper section lacks of a stub."""
+
+    title: bool
+    link: bool
+    summary: str | None  # the name of the missing <details> block
+
+    def __bool__(self) -> bool:
+        return self.title or self.link or self.summary is not None
+
+    def describe(self) -> str:
+        parts = ["the title"] if self.title else []
+        parts += ["the paper link"] if self.link else []
+        parts += [f"the {self.summary} block"] if self.summary is not None else []
+        return ", ".join(parts)
+
+
+def _missing(
+    doc: Document, existing: PaperSection, summary: tuple[str, str, str] | None
+) -> _Missing:
+    section = existing.section
+    title = not section.title and bool(_EMPTY_ATX_HEADING.match(doc.line_text(section.line)))
+    label = None
+    if summary is not None:
+        body = "\n".join(doc.lines[section.line - 1 : section.body_end_line])
+        if not re.search(summary[1], body, re.I):
+            label = summary[2]
+    return _Missing(title, not existing.linked, label)
 
 
 # --- planning: text in, text out -----------------------------------------------------------
@@ -371,7 +529,12 @@ class StubRequest:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one paper. ``action``: added, skipped, completed or complete."""
+    """What happened to one paper.
+
+    ``action``: added; completed (a bare section, or any with ``update``, got what it
+    lacked); complete (already there, nothing to add); skipped (already there with the
+    author's text, ``detail`` says what ``update`` would add).
+    """
 
     arxiv_id: str
     action: str
@@ -397,7 +560,11 @@ def plan_stubs(
     settings: StubSettings | None = None,
     update: bool = False,
 ) -> StubPlan:
-    """Add (or with ``update``, complete) a section per request to a draft's LF text.
+    """Add a section per request to a draft's LF text, or complete the one already there.
+
+    A paper already in the draft is never added twice. Its section is completed (an empty
+    heading gets the title, a missing paper link and summary block are added) when it is
+    bare, or whatever it holds with ``update``; otherwise it is left alone.
 
     Raises :class:`StubError` if the result would not keep every line of ``text`` in order.
     """
@@ -412,14 +579,15 @@ def plan_stubs(
         if existing is None:
             new, detail = _insert(new, doc, request, section_text, settings)
             pending.append((request, "added", detail))
-        elif not update:
-            pending.append((request, "skipped", ""))
+            continue
+        missing = _missing(doc, existing, _summary_block(section_text))
+        if not missing:
+            pending.append((request, "complete", ""))
+        elif update or existing.bare:
+            new = _complete(new, existing, missing, section_text, request)
+            pending.append((request, "completed", "added " + missing.describe()))
         else:
-            new, changes = _complete(new, doc, existing, section_text, request, level)
-            if changes:
-                pending.append((request, "completed", "added " + ", ".join(changes)))
-            else:
-                pending.append((request, "complete", ""))
+            pending.append((request, "skipped", missing.describe()))
     check_lines_kept(text, new)
     final = Document.from_text(new)
     outcomes = []
@@ -429,6 +597,31 @@ def plan_stubs(
         title = where.section.title if where and where.section.title else request.paper.title
         outcomes.append(Outcome(request.arxiv_id.base, action, line, title, detail))
     return StubPlan(new, tuple(outcomes))
+
+
+def outcome_without_metadata(
+    text: str,
+    arxiv_id: ArxivId,
+    template: PaperTemplate,
+    settings: StubSettings | None = None,
+    update: bool = False,
+) -> Outcome | None:
+    """What :func:`plan_stubs` would do with a paper already in the draft, if that needs no
+    metadata (the section is complete, or holds the author's text and ``update`` is off);
+    None when the paper has to be fetched. Lets a stub of a paper already there skip arXiv.
+    """
+    settings = settings or StubSettings()
+    doc = Document.from_text(to_lf(text))
+    existing = find_paper_section(doc, arxiv_id, settings.paper_heading_level)
+    if existing is None:
+        return None
+    missing = _missing(doc, existing, _summary_block(template.render(_SAMPLE_FIELDS)))
+    section = existing.section
+    if not missing:
+        return Outcome(arxiv_id.base, "complete", section.line, section.title)
+    if update or existing.bare:
+        return None
+    return Outcome(arxiv_id.base, "skipped", section.line, section.title, missing.describe())
 
 
 def _insert(
@@ -486,47 +679,36 @@ def _splice(text: str, pos: int, block: str) -> str:
 
 def _complete(
     text: str,
-    doc: Document,
     existing: PaperSection,
+    missing: _Missing,
     rendered: str,
     request: StubRequest,
-    level: int,
-) -> tuple[str, list[str]]:
-    """Fill in what an existing section lacks: heading title, paper link, summary block."""
-    changes: list[str] = []
-    section = existing.section
-    lines = text.split("\n")
-    heading_line = lines[section.line - 1]
-    empty = _EMPTY_ATX_HEADING.match(heading_line)
-    if not section.title and empty:
-        indent = heading_line[: len(heading_line) - len(heading_line.lstrip())]
-        lines[section.line - 1] = f"{indent}{empty.group(1)} {request.paper.title}"
+) -> str:
+    """Give an existing section what it lacks; every line already there stays as it is."""
+    line = existing.section.line
+    if missing.title:
+        lines = text.split("\n")
+        heading = lines[line - 1]
+        empty = _EMPTY_ATX_HEADING.match(heading)
+        assert empty is not None
+        indent = heading[: len(heading) - len(heading.lstrip())]
+        lines[line - 1] = f"{indent}{empty.group(1)} {request.paper.title}"
         text = "\n".join(lines)
-        changes.append("the title")
-    rendered_doc = Document.from_text(rendered)
-    link = paper_link(rendered_doc, rendered_doc.sections[0])
-    assert link is not None  # load_template checked the template links the paper
-    after_link_line: int  # 0-based index of the last line of the block holding the link
-    if existing.arxiv_id is None:
+    if missing.link:
+        rendered_doc = Document.from_text(rendered)
+        link = paper_link(rendered_doc, rendered_doc.sections[0])
+        assert link is not None  # load_template checked the template links the paper
         link_line = rendered_doc.lines[rendered_doc.position(link.start)[0] - 1]
-        text = _splice(text, _line_offset(text, section.line), link_line + "\n")
-        changes.append("the paper link")
-        doc = Document.from_text(text)
-        after_link_line = _block_end(doc, _line_of(text, link_line, section.line))
-    else:
-        own_link = paper_link(doc, section)
-        assert own_link is not None
-        after_link_line = _block_end(doc, doc.position(own_link.start)[0] - 1)
+        text = _splice(text, _line_offset(text, line), link_line + "\n")
     summary = _summary_block(rendered)
-    if summary is not None:
+    if missing.summary is not None and summary is not None:
         doc = Document.from_text(text)
-        section = _section_at_line(doc, section.line)
-        body = "\n".join(doc.lines[section.line - 1 : section.body_end_line])
-        block, pattern, label = summary
-        if not re.search(pattern, body, re.I):
-            text = _splice(text, _line_offset(text, after_link_line + 1), block)
-            changes.append(f"the {label} block")
-    return text, changes
+        section = _section_at_line(doc, line)
+        # after the paragraph naming the paper, else right under the heading
+        named = _reference_lines(doc, section, request.arxiv_id)
+        after = _block_end(doc, named[-1] - 1) + 1 if named else line
+        text = _splice(text, _line_offset(text, after), summary[0])
+    return text
 
 
 def _summary_block(rendered: str) -> tuple[str, str, str] | None:
@@ -551,15 +733,6 @@ def _line_offset(text: str, line: int) -> int:
             return len(text)
         pos = found + 1
     return pos
-
-
-def _line_of(text: str, content: str, after: int) -> int:
-    """0-based index of the first line equal to ``content`` after 1-based line ``after``."""
-    lines = text.split("\n")
-    for index in range(after, len(lines)):
-        if lines[index] == content:
-            return index
-    return after
 
 
 def _block_end(doc: Document, line: int) -> int:
@@ -742,11 +915,14 @@ class DraftLock:
                 os.unlink(self.path)
 
 
+class DraftChanged(StubError):
+    """The draft on disk is not the one stub read and planned for; nothing was written."""
+
+
 @dataclass(frozen=True)
 class DraftUpdate:
     plan: StubPlan
     written: bool
-    changed_meanwhile: bool  # the draft differed from ``expected`` and was re-planned
 
 
 def update_draft(
@@ -757,32 +933,39 @@ def update_draft(
     lock_timeout: float = 10.0,
     stale_after: float = 60.0,
 ) -> DraftUpdate:
-    """Apply ``edit`` (LF text in, plan out) to the draft on disk, safely.
+    """Apply ``edit`` (LF text in, plan out) to the draft on disk, all or nothing.
 
-    Under the lock: read the draft fresh (if it is not ``expected`` any more, someone edited
-    it meanwhile and the edit is applied to their version), plan, check that no line is lost,
-    read once more, and write atomically only if nothing changed in between.
+    ``expected`` is the draft as read before the network work. Under the lock, the draft is
+    read again: if it is not ``expected`` any more (an editor saved it, or another stub wrote
+    its section), nothing is written and :class:`DraftChanged` says so; the same if it
+    changes while the edit is planned. Otherwise the plan is checked to keep every line and
+    written atomically. On any error the draft is left byte for byte as it was.
     """
     from blogtool.atomic import atomic_write_text
 
     if path.is_symlink():
         path = path.resolve()  # replace the file the link points to, not the link
     with DraftLock(path, timeout=lock_timeout, stale_after=stale_after):
-        for _ in range(5):
-            raw = read_draft(path)
-            plan = edit(to_lf(raw))
-            changed = expected is not None and raw != expected
-            if not plan.changed:
-                return DraftUpdate(plan, written=False, changed_meanwhile=changed)
-            new_raw = restore_line_endings(raw, plan.text)
-            if read_draft(path) != raw:
-                continue
-            check_writable(path)
-            try:
-                atomic_write_text(path, new_raw)
-            except OSError as exc:
-                raise StubError(
-                    f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
-                ) from None
-            return DraftUpdate(plan, written=True, changed_meanwhile=changed)
-    raise StubError(f"{path}: the draft kept changing while stub tried to write it; try again")
+        raw = read_draft(path)
+        if expected is not None and raw != expected:
+            raise DraftChanged(
+                f"{path} changed on disk while stub waited for arXiv; nothing written. "
+                "Run the command again (the metadata is cached, so no new request is made)."
+            )
+        plan = edit(to_lf(raw))
+        if not plan.changed:
+            return DraftUpdate(plan, written=False)
+        new_raw = restore_line_endings(raw, plan.text)
+        if read_draft(path) != raw:
+            raise DraftChanged(
+                f"{path} changed on disk while stub was writing it; nothing written. "
+                "Run the command again."
+            )
+        check_writable(path)
+        try:
+            atomic_write_text(path, new_raw)
+        except OSError as exc:
+            raise StubError(
+                f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
+            ) from None
+        return DraftUpdate(plan, written=True)

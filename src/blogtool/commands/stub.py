@@ -37,11 +37,11 @@ client; $BLOGTOOL_ARXIV_API_URL overrides api_url.
 
 \b
 Exit codes:
-  0  every paper was added, completed or skipped (already in the draft)
+  0  every paper was added, completed or is already in the draft
   1  some IDs are unknown to arXiv (each is reported); the others were written
   2  nothing written: an invalid ID (checked before any request), a network or
-     arXiv API failure, every ID unknown, a bad config or template, or a draft
-     that cannot be read or written
+     arXiv API failure, every ID unknown, a bad config or template, a draft that
+     cannot be read or written, or one that changed while stub waited for arXiv
 """
 
 
@@ -75,7 +75,9 @@ class _StubCommand(click.Command):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Section template (default: template in config, else the built-in one).",
 )
-@click.option("--update", is_flag=True, help="Complete a paper's existing section.")
+@click.option(
+    "--update", is_flag=True, help="Complete a paper's existing section, even one with text."
+)
 @click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
 @click.option("--print", "print_only", is_flag=True, help="Print the sections only; no draft.")
 def stub(
@@ -97,10 +99,16 @@ def stub(
     the paper's first version, in arXiv ID order among the papers there; a missing year
     section is created in order among the others.
 
-    A paper already linked from a paper section (or whose title heads a section) is
-    skipped; --update fills in what that section lacks (an empty heading, the paper
-    link, the Quick Summary block) and changes nothing else. The draft keeps its line
-    endings, is written atomically, and a lock file keeps two stubs from colliding.
+    A paper already in the draft (its arXiv ID in any form right under a paper heading,
+    else a heading with its title) is never added twice; the message says where it is.
+    A bare section (heading, link, empty summary) is completed: an empty heading gets the
+    title, the paper link and the Quick Summary block are added. A section with text of
+    its own is left alone unless --update, which completes it the same way; the
+    author's text is never changed.
+
+    The draft keeps its line endings and is written atomically under a lock file. If it
+    changed on disk while stub waited for arXiv, nothing is written (exit 2): run the
+    command again, the metadata is cached.
     """
     from blogtool import stub as stubs
     from blogtool.cli import Trouble, load_project_config
@@ -122,7 +130,7 @@ def stub(
     except stubs.StubError as exc:
         raise Trouble(str(exc)) from None
 
-    done = {} if original is None or update else _already_there(original, ids, settings)
+    done = {} if original is None else _already_there(original, ids, template, settings, update)
     wanted = [arxiv_id for arxiv_id in ids if arxiv_id.base not in done]
     papers = _fetch(wanted, config, Trouble) if wanted else {}
     requests = [
@@ -143,7 +151,8 @@ def stub(
         except stubs.StubError as exc:
             raise Trouble(str(exc)) from None
         # Sections skipped before the request may have moved down: report where they are now.
-        done.update(_already_there(plan.text, [i for i in ids if i.base in done], settings))
+        known = [i for i in ids if i.base in done]
+        done.update(_already_there(plan.text, known, template, settings, update))
         done.update({outcome.arxiv_id: outcome for outcome in plan.outcomes})
     for arxiv_id in ids:
         if arxiv_id.base in done and draft_path is not None:
@@ -190,18 +199,17 @@ def _draft_path(option: Path | None, config: Any, trouble: type[click.ClickExcep
     return config.root / configured
 
 
-def _already_there(text: str, ids: Sequence[ArxivId], settings: StubSettings) -> dict[str, Outcome]:
-    """Papers the draft already links from a paper section: skipped without a request."""
-    from blogtool.document import Document
-    from blogtool.stub import Outcome, find_paper_section, to_lf
+def _already_there(
+    text: str, ids: Sequence[ArxivId], template: Any, settings: StubSettings, update: bool
+) -> dict[str, Outcome]:
+    """Papers already in the draft that need no metadata: they are reported without a request."""
+    from blogtool.stub import outcome_without_metadata
 
-    doc = Document.from_text(to_lf(text))
     found = {}
     for arxiv_id in ids:
-        where = find_paper_section(doc, arxiv_id, settings.paper_heading_level)
-        if where is not None:
-            section = where.section
-            found[arxiv_id.base] = Outcome(arxiv_id.base, "skipped", section.line, section.title)
+        outcome = outcome_without_metadata(text, arxiv_id, template, settings, update)
+        if outcome is not None:
+            found[arxiv_id.base] = outcome
     return found
 
 
@@ -251,14 +259,7 @@ def _apply(
         click.echo(stubs.unified_diff(old, plan.text, path.as_posix()), nl=False)
         click.echo("dry run: nothing written", err=True)
         return plan
-    result = stubs.update_draft(path, edit, expected=original)
-    if result.changed_meanwhile:
-        click.echo(
-            f"blogtool: note: {path} changed while stub waited for arXiv; "
-            "the sections were added to the new version",
-            err=True,
-        )
-    return result.plan
+    return stubs.update_draft(path, edit, expected=original).plan
 
 
 def _describe(path: Path, outcome: Outcome) -> str:
@@ -269,10 +270,10 @@ def _describe(path: Path, outcome: Outcome) -> str:
     if outcome.action == "completed":
         return f"{where}: completed {outcome.arxiv_id} {title}: {outcome.detail}"
     if outcome.action == "complete":
-        return f"{where}: {outcome.arxiv_id} {title} is already complete"
+        return f"{where}: {outcome.arxiv_id} is already in the draft as {title}; nothing to add"
     return (
         f"{where}: skipped {outcome.arxiv_id}, already in the draft as {title} "
-        "(--update completes it)"
+        f"(--update adds {outcome.detail})"
     )
 
 
