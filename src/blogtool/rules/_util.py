@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..arxiv_id import ArxivId
 
 # A paper link in the house style: arxiv.org/abs|pdf/<id>
-ARXIV_LINK = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s)?#]+)", re.I)
+ARXIV_LINK = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^\s)?#]+)", re.I)
 YEAR_TITLE = re.compile(r"^\s*((?:19|20)\d\d)\s*$")
 
 
