@@ -140,7 +140,7 @@ def load_config(path: Path | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(_toml_error(path, text, exc)) from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("blogtool", {}) if isinstance(tool, dict) else None
@@ -154,6 +154,30 @@ def load_config(path: Path | None) -> Config:
     config = Config(path=path, root=path.parent, prefix=prefix)
     _validate(config, table, prefix)
     return config
+
+
+_TOML_POSITION = re.compile(r".* \(at line (\d+), column (\d+)\)", re.S)
+
+
+def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """``file:line: invalid TOML: why (at line, column) in key k``; the key when the error
+    lies in its value."""
+    found = _TOML_POSITION.fullmatch(str(exc))
+    if found is None:  # "(at end of document)": an unclosed array or string
+        return f"{path}:{max(1, len(text.splitlines()))}: invalid TOML: {exc}"
+    line, col = int(found.group(1)), int(found.group(2))
+    table: tuple[str, ...] = ()
+    key = ""
+    for number, content in enumerate(text.splitlines()[:line], 1):
+        header = _TABLE_HEADER.match(content)
+        if header:
+            table = _dotted(header.group(1))
+            continue
+        assignment = _KEY_LINE.match(content)
+        if number == line and assignment and col > assignment.end():
+            key = ".".join(table + _dotted(assignment.group(1)))
+    shown = f" in key {key}" if key else ""
+    return f"{path}:{line}: invalid TOML: {exc}{shown}"
 
 
 def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
