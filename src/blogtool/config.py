@@ -199,6 +199,16 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
     config.rules_dirs = [config.root / str(p) for p in table.get("rules_dirs", [])]
     config.max_file_size = int(table.get("max_file_size", DEFAULT_MAX_FILE_SIZE))
     config.paper_heading_level = int(table.get("paper_heading_level", 3))
+    if config.max_file_size < 1:
+        fail(
+            "max_file_size",
+            f"max_file_size must be a positive number of bytes, not {config.max_file_size}",
+        )
+    if not 1 <= config.paper_heading_level <= 6:
+        fail(
+            "paper_heading_level",
+            f"paper_heading_level must be 1 to 6, not {config.paper_heading_level}",
+        )
     rules = table.get("rules", {})
     for key, settings in rules.items():
         if not isinstance(settings, dict):

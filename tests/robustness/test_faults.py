@@ -446,6 +446,8 @@ CONFIG_ERRORS = [
     ("pyproject.toml", "[tool.blogtool]\nselcet = []\n", 2, "tool.blogtool.selcet"),
     ("pyproject.toml", '[tool]\nblogtool = "on"\n', 2, "tool.blogtool must be a table"),
     ("pyproject.toml", "tool = 3\n", 1, "tool.blogtool must be a table"),
+    ("blogtool.toml", "# limits\nmax_file_size = -1\n", 2, "positive number of bytes, not -1"),
+    ("pyproject.toml", "[tool.blogtool]\npaper_heading_level = 7\n", 2, "must be 1 to 6, not 7"),
 ]
 
 
