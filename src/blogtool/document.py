@@ -390,10 +390,9 @@ class Document:
         """markdown-it keeps no token for ``[label]: url`` lines; find the uncovered lines."""
         covered = bytearray(len(self.lines) + 1)
         for token in tokens:
-            if token.map is not None and token.level == 0 or token.type == "inline":
-                if token.map is not None:
-                    first, last = token.map
-                    covered[first:last] = b"\x01" * (last - first)
+            if token.map is not None:
+                first, last = token.map
+                covered[first:last] = b"\x01" * (last - first)
         for i, line in enumerate(self.lines):
             if covered[i] or not line.strip():
                 continue
