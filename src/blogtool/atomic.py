@@ -25,7 +25,9 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
         raise PermissionError(13, "file is read-only", str(path))
     fd, tmp = _create_temporary(directory, path.name)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+        # A file name that is not UTF-8 (surrogate-escaped by os) must not make a report
+        # unwritable; it is written as \udcff, which a JSON reader decodes back to the name.
+        with os.fdopen(fd, "w", encoding=encoding, errors="backslashreplace", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -313,6 +313,41 @@ def test_a_new_report_gets_the_usual_permissions_and_an_old_one_keeps_its_own(
         os.umask(previous)
 
 
+# --- a draft whose file name is not UTF-8 ---------------------------------------------------------
+
+
+@pytest.fixture
+def badly_named(tmp_path: Path) -> Path:
+    """A directory holding a draft whose name has a byte that is not UTF-8."""
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.md"), "wb") as handle:
+        handle.write(DRAFT.encode("utf-8"))
+    return folder
+
+
+def test_a_report_names_a_draft_whose_name_is_not_utf8(badly_named: Path) -> None:
+    out = badly_named.parent / "report.json"
+    result = run("lint", "--format", "json", "-o", str(out), str(badly_named))
+    assert result.exit_code == 1, result.output
+    (path,) = {v["path"] for v in json.loads(out.read_bytes().decode("utf-8"))["violations"]}
+    assert Path(path).read_text(encoding="utf-8") == DRAFT  # the name read back finds the file
+
+
+@pytest.mark.xfail(
+    strict=True, reason="cli: printing a surrogate-escaped path to a strict stdout raises"
+)
+def test_lint_prints_a_draft_whose_name_is_not_utf8_on_any_terminal(badly_named: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "blogtool.cli", "lint", "--ignore", "BT6", str(badly_named)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},  # as in an en_US.UTF-8 locale
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+
+
 # --- caches -------------------------------------------------------------------------------------
 
 
