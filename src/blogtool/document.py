@@ -10,6 +10,8 @@ of the file and leave it unchecked:
 
 * an unclosed top-level code fence,
 * an unclosed ``<!--`` HTML comment block,
+* an unclosed ``<pre>``, ``<script>``, ``<style>`` or ``<textarea>`` block (CommonMark shows
+  everything after it as raw HTML),
 * an HTML comment that wraps the whole post (the inside is linted as the document).
 
 The markers of each are blanked out (replaced by spaces, so every offset stays put) and
@@ -69,6 +71,11 @@ _KIND_CODES = {
 _CODE_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
 
 _MAX_REPAIRS = 64
+_REPAIRED_KINDS = {
+    "unclosed_fence": CODE_FENCE,
+    "unclosed_comment": COMMENT,
+    "unclosed_raw_html": HTML_RAW,
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ class Comment:
 class Problem:
     """Something the parser had to repair; see the module docstring."""
 
-    kind: str  # "unclosed_fence", "unclosed_comment", "commented_out"
+    kind: str  # "unclosed_fence", "unclosed_comment", "unclosed_raw_html", "commented_out"
     start: int
     end: int
 
@@ -257,7 +264,7 @@ class Document:
             else:
                 line = bisect_right(self.line_starts, problem.start) - 1
                 start, end = self._line_span(line, line + 1)
-                self._mark(CODE_FENCE if problem.kind == "unclosed_fence" else COMMENT, start, end)
+                self._mark(_REPAIRED_KINDS[problem.kind], start, end)
 
     def _mark(self, kind: str, start: int, end: int) -> None:
         if end <= start:
@@ -785,7 +792,17 @@ def _repair_swallowing_block(text: str, tokens: list[Any], problems: list[Proble
                 at = start + text[start:].find("<!--")
                 problems.append(Problem("unclosed_comment", at, at + 4))
                 return _blank(text, at, _line_end(text, at))
+            raw = _RAW_HTML_OPEN.match(token.content, lead)
+            if raw and not _RAW_HTML_CLOSE.search(token.content):
+                at = start + text[start:].find(raw.group(0))
+                problems.append(Problem("unclosed_raw_html", at, at + len(raw.group(0))))
+                return _blank(text, at, _line_end(text, at))
     return None
+
+
+# CommonMark's HTML blocks of type 1: only one of these closing tags ends them
+_RAW_HTML_OPEN = re.compile(r"<(?:script|pre|style|textarea)(?=[\s>]|$)", re.I)
+_RAW_HTML_CLOSE = re.compile(r"</(?:script|pre|style|textarea)>", re.I)
 
 
 def _fence_closed(text: str, token: Any, starts: list[int]) -> bool:

@@ -74,6 +74,17 @@ def test_lint_results_do_not_depend_on_file_order_or_worker_processes(texts: lis
     assert backwards[::-1] == serial
 
 
+@pytest.mark.parametrize("tag", ["pre", "script", "style", "textarea", "PRE"])
+def test_an_unclosed_raw_html_block_is_reported_and_hides_nothing(tag: str) -> None:
+    """CommonMark shows everything after an unclosed <pre> as raw HTML; lint must not."""
+    text = f"# Post\n\n<{tag}>\nx = 1\n\n## Later\n\n[citation needed]\n"
+    result = lint_text(text, "draft.md", default_plan())
+    found = [(v.rule_id, v.line, v.col) for v in result.violations]
+    assert ("BT501", 3, 1) in found
+    assert ("BT102", 8, 1) in found
+    assert problems_with(result, text) == []
+
+
 # --- stub ------------------------------------------------------------------------------------
 
 
@@ -138,7 +149,8 @@ def test_stub_keeps_every_byte_the_author_wrote(
     raw: str, requests: list[StubRequest], placement: str, update: bool
 ) -> None:
     text = to_lf(raw)
-    plan = plan_stubs(text, requests, load_template(), StubSettings(placement=placement), update)
+    template, settings_ = load_template(), StubSettings(placement=placement)
+    plan = plan_stubs(text, requests, template, settings_, update)
     new_raw = restore_line_endings(raw, plan.text)
 
     def kept(lines: list[str]) -> list[str]:
@@ -151,6 +163,8 @@ def test_stub_keeps_every_byte_the_author_wrote(
     assert new_raw.startswith("\ufeff") == raw.startswith("\ufeff")
     if not plan.changed:
         assert new_raw == raw
+    again = plan_stubs(plan.text, requests, template, settings_, update)
+    assert again.text == plan.text  # the sections just added are found: a rerun adds nothing
     if not _LONE_CR.search(raw):  # see test_line_endings_never_merge_into_one below
         body = raw.removeprefix("\ufeff")
         unterminated = body and body[-1] not in "\r\n"  # and stays so: no newline is added

@@ -107,7 +107,9 @@ def unclosed_html(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
     An unclosed ``<details>`` folds the rest of the post into the collapsed block, so
     readers never see it unless they click. Tags in code, math and comments are ignored.
-    Other elements can be checked with the ``tags`` option.
+    Other elements can be checked with the ``tags`` option. A ``<pre>``, ``<script>``,
+    ``<style>`` or ``<textarea>`` block left open is always reported: CommonMark shows the
+    rest of the post as its raw content.
 
     Bad:
 
@@ -157,6 +159,15 @@ def unclosed_html(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         del stack[depth:]
     for name, m in stack:
         yield _unclosed(name, m, "")
+    for problem in doc.problems:
+        if problem.kind == "unclosed_raw_html":
+            name = doc.text[problem.start + 1 : problem.end].lower()
+            yield Hit(
+                problem.start,
+                problem.end,
+                f"<{name}> is never closed, so everything after it shows as raw text and is "
+                f"not checked: add </{name}> where the block should end",
+            )
 
 
 def _unclosed(name: str, m: re.Match[str], where: str) -> Hit:
