@@ -57,6 +57,15 @@ def load_project_config(config_path: str | None, paths: list[str]):
 @click.version_option(__version__, prog_name="blogtool")
 def main() -> None:
     """Keep a long technical blog honest before it is published."""
+    # A file name that is not UTF-8 reaches us surrogate-escaped; print it escaped rather
+    # than crash on a terminal whose encoding is strict.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -173,7 +182,7 @@ def lint(
     for result in results:
         if result.error:
             click.echo(f"blogtool: {result.error}", err=True)
-    for notice in dict.fromkeys(n for r in results for n in r.notices):
+    for notice in dict.fromkeys(n for r in results for n in (*r.notices, *r.warnings)):
         click.echo(f"blogtool: {notice}", err=True)
     rendered = formatters.render(fmt, results, registry, color=output is None and _color())
     if quiet and fmt == "text":

@@ -33,6 +33,7 @@ class FileResult:
     error: str | None = None  # the file could not be linted at all
     lines: int = 0
     notices: list[str] = field(default_factory=list)  # rules that could not run (RuleUnavailable)
+    warnings: list[str] = field(default_factory=list)  # worth saying, not worth an exit code
 
 
 @dataclass
@@ -205,7 +206,8 @@ def lint_text(text: str, path: str, plan: LintPlan) -> FileResult:
     doc = Document.from_text(text, path)
     notices: list[str] = []
     violations = lint_document(doc, plan, notices)
-    return FileResult(path, violations, lines=len(doc.lines), notices=notices)
+    warnings = list(dict.fromkeys(doc.memo.get("warnings", ())))
+    return FileResult(path, violations, lines=len(doc.lines), notices=notices, warnings=warnings)
 
 
 def lint_file(path: Path, plan: LintPlan) -> FileResult:

@@ -57,6 +57,8 @@ def _findings(doc: Document, ctx: RuleContext) -> list:
         found = service.check(text, extra)
     except BackendUnavailable as exc:
         raise RuleUnavailable(f"spelling not checked: {exc}") from None
+    if service.warning:
+        doc.memo.setdefault("warnings", []).append(service.warning)
     doc.memo[memo_key] = found
     return found
 

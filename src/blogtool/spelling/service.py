@@ -13,6 +13,7 @@ builds it at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,7 +26,9 @@ from typing import Any
 from .backends import BackendUnavailable, Dialect, Finding, create_backend
 from .vocabulary import Vocabulary, VocabularyError, vocabulary_paths
 
-_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
+# A paragraph: from a non-blank character through the following non-blank lines. Starting
+# at \S (not at the line start) keeps the scan linear over long runs of blank lines.
+_PARAGRAPH = re.compile(r"\S[^\n]*(?:\n[^\S\n]*\S[^\n]*)*")
 CACHE_VERSION = "1"
 _RECYCLE_EVERY = 50  # paragraphs per Harper linter
 
@@ -73,6 +76,7 @@ class SpellingService:
             raise BackendUnavailable(f"spelling vocabulary: {exc}") from None
         self._backend: Any = None
         self._checked = 0
+        self.warning: str | None = None  # from the last check(), for the user
         self._fingerprint = self._make_fingerprint(paths)
 
     def _make_fingerprint(self, paths: list[Any]) -> str:
@@ -128,6 +132,7 @@ class SpellingService:
                 )
         if cache:
             cache.save()
+            self.warning = cache.warning
         return findings
 
     def _recycle(self) -> None:
@@ -183,6 +188,17 @@ _DIALECT_SWAPS = (
 )
 
 
+def _is_cached_finding(item: object) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == 7
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in item[:2])
+        and all(isinstance(x, str) for x in (*item[2:5], item[6]))
+        and isinstance(item[5], list)
+        and all(isinstance(x, str) for x in item[5])
+    )
+
+
 def _dialect_variants(word: str) -> list[str]:
     found = []
     for pattern, replacement in _DIALECT_SWAPS:
@@ -206,6 +222,7 @@ class _ChunkCache:
         self.data = data
         self.dirty = False
         self.used: set[str] = set()
+        self.warning: str | None = None
 
     @classmethod
     def open(cls, fingerprint: str) -> _ChunkCache:
@@ -224,10 +241,9 @@ class _ChunkCache:
         raw = self.data.get(key)
         if not isinstance(raw, list):
             return None
-        try:
-            found = [Finding(*item[:5], tuple(item[5]), item[6]) for item in raw]
-        except (TypeError, IndexError):
-            return None
+        if not all(_is_cached_finding(item) for item in raw):
+            return None  # written by another version, or damaged: check the paragraph again
+        found = [Finding(*item[:5], tuple(item[5]), item[6]) for item in raw]
         self.used.add(key)
         return found
 
@@ -245,11 +261,17 @@ class _ChunkCache:
         # bound the file: keep what this run used, plus the newest others up to a cap
         if len(self.data) > 50_000:
             self.data = {k: v for k, v in self.data.items() if k in self.used}
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps(self.data, separators=(",", ":")), encoding="utf-8")
             os.replace(tmp, self.path)
-        except OSError:
-            pass  # an unwritable cache only costs speed
+        except OSError as exc:
+            # an unwritable cache only costs speed: say so, and leave nothing behind
+            self.warning = (
+                f"warning: cannot write the spelling cache {self.path.parent} "
+                f"({exc.strerror or exc}); continuing without a cache"
+            )
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         self.dirty = False
