@@ -897,8 +897,15 @@ class DraftLock:
                 raise StubError(
                     f"cannot create the lock file {self.path}: {exc.strerror or exc}"
                 ) from None
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(f"{os.getpid()} {socket.gethostname()}\n")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(f"{os.getpid()} {socket.gethostname()}\n")
+            except OSError as exc:  # a full disk: the lock is ours, so remove it
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
+                raise StubError(
+                    f"cannot write the lock file {self.path}: {exc.strerror or exc}"
+                ) from None
             self._held = True
             return self
 

@@ -173,10 +173,6 @@ def test_stub_on_a_full_disk_leaves_the_draft_and_no_lock_or_temporary(
     assert others(draft.parent, draft) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stub.DraftLock lets an OSError from writing the lock file out and leaves the lock",
-)
 def test_a_full_disk_while_taking_the_lock_is_a_stub_error_and_leaves_no_lock(
     draft: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
