@@ -471,10 +471,13 @@ class _Checker:
         assert self.client is not None
         parts = urlsplit(url)
         host_name, port = parts.hostname or "", parts.port
-        host = self._hosts.get(host_name)
+        # Politeness is per server: an explicit port is another server (as browsers count
+        # origins); on the web that is almost always the default port, so per host name.
+        origin = f"{host_name}:{port}" if port else host_name
+        host = self._hosts.get(origin)
         if host is None:
             host = _Host(self.config.max_per_host, self.config.min_host_interval)
-            self._hosts[host_name] = host
+            self._hosts[origin] = host
         headers = {**self.headers.get(host_name, {}), **self.headers.get(f"{host_name}:{port}", {})}
         config = self.config
         attempt = 0
