@@ -26,6 +26,7 @@ around them is written by hand.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -646,7 +647,7 @@ def links_group(s: Setup, servers: LinkServers, load: wl.Workload) -> list[Case 
         ),
         s.blogtool("links, warm cache", load, ["links", "-q"], group=name),
         s.blogtool(
-            "links, cold, lychee's pace (50 ms/host)",
+            "links, cold, 50 ms per server like lychee",
             load,
             ["links", "-q", "--config", str(polite), "--no-cache"],
             group=name,
@@ -802,6 +803,17 @@ def scaling(groups: dict[str, list[Case]]) -> list[str]:
     return [f"- {task}: " + "; ".join(sizes) for task, sizes in by_task.items() if len(sizes) > 1]
 
 
+def source_state() -> str:
+    """The commit blogtool's checkout is at, and whether src/ differs from it."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    diff = subprocess.run([*git, "diff", "HEAD", "--", "src"], capture_output=True, text=True)
+    if head.returncode:
+        return "not a git checkout"
+    digest = hashlib.sha256(diff.stdout.encode()).hexdigest()[:8]
+    return head.stdout.strip() + (f" + uncommitted src changes {digest}" if diff.stdout else "")
+
+
 def machine(tools: Tools) -> list[str]:
     cpu = "?"
     try:
@@ -905,6 +917,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     began = time.time()
+    source = source_state()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     work: Path = args.work.resolve()
@@ -953,6 +966,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             if name in loads:
                 out = rule_times(loads[name], setup.env, work / "profiles", ["BT6"])
                 print(f"rule times: {out}", file=sys.stderr)
+    source_now = source_state()
+    notes.append(
+        f"blogtool source: {source}"
+        + ("" if source_now == source else f"; CHANGED during the run, now {source_now}")
+    )
     if noise:
         notes.append(
             f"cores kept busy by other processes during each comparison (of {os.cpu_count()}): "
