@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,31 @@ def test_value_round_trips_with_its_timestamp(tmp_path: Path) -> None:
 
 def test_missing_key_is_none(tmp_path: Path) -> None:
     assert DiskCache(tmp_path).get("links", "https://example.org/") is None
+
+
+def test_entries_stored_after_a_miss_are_found(tmp_path: Path) -> None:
+    # A miss on an empty cache is remembered per namespace; a store must undo that, in this
+    # cache and in another one opened on the same directory (another process).
+    cache = DiskCache(tmp_path)
+    assert cache.get("links", "a") is None
+    other = DiskCache(tmp_path)
+    assert other.get("links", "b") is None
+    cache.put("links", "a", 1)
+    assert cache.get("links", "a").value == 1
+    assert DiskCache(tmp_path).get("links", "a").value == 1
+    assert cache.get("arxiv", "a") is None
+
+
+def test_a_stale_temporary_file_does_not_block_a_write(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+    cache.put("links", "k", "first")
+    path = cache.path_for("links", "k")
+    stale = path.with_name(f".tmp-{path.stem[:16]}-{os.getpid()}.json")
+    stale.write_text("left by a killed run", encoding="utf-8")
+    cache.put("links", "k", "second")
+    assert cache.enabled
+    assert cache.get("links", "k").value == "second"
+    assert not stale.exists()
 
 
 def test_entry_expires_at_max_age(tmp_path: Path) -> None:

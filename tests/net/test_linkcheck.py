@@ -7,8 +7,10 @@ allowance for clock granularity, so a slow machine cannot make these tests fail.
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import httpx
@@ -477,6 +479,80 @@ def test_requests_to_one_host_are_spaced(web: Web, make_config: Config) -> None:
     check_urls(urls, make_config(min_host_interval=0.2))
     assert len(web.hits) == 4
     assert all(gap >= 0.2 - SLACK for gap in gaps([hit.at for hit in web.hits]))
+
+
+def test_follow_ups_within_one_check_do_not_wait_for_a_new_turn(
+    web: Web, make_config: Config
+) -> None:
+    # HEAD /moved -> 301 -> HEAD /page 404 (unreliable) -> GET /moved -> 301 -> GET /page 200:
+    # four requests of one check. Had any waited a turn, the run would last 3 x 30 s.
+    web.route("/moved", (301, {"Location": "/page"}))
+    web.route("/page", 404, 200)
+    start = time.monotonic()
+    result = check_urls([web.url("/moved")], make_config(min_host_interval=30.0))
+    assert result[web.url("/moved")].status is LinkStatus.REDIRECT
+    assert [(hit.method, hit.path) for hit in web.hits] == [
+        ("HEAD", "/moved"),
+        ("HEAD", "/page"),
+        ("GET", "/moved"),
+        ("GET", "/page"),
+    ]
+    assert time.monotonic() - start < 30.0
+
+
+def test_a_retry_waits_for_its_turn(web: Web, make_config: Config) -> None:
+    web.route("/flaky", 503, 200)
+    check_urls([web.url("/flaky")], make_config(min_host_interval=0.4, backoff_base=0.0))
+    assert methods(web, "/flaky") == ["HEAD", "HEAD"]
+    assert gaps([hit.at for hit in web.hits])[0] >= 0.4 - SLACK
+
+
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive: HEAD and GET answer 200, GET with a small body."""
+
+    protocol_version = "HTTP/1.1"
+    server: _KeepAliveServer
+
+    def _answer(self, body: bytes) -> None:
+        self.server.log.append((self.command, self.client_address[1]))
+        self.send_response(200 if self.path.startswith("/ok") else 404)
+        self.send_header("Content-Length", "12")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the http.server protocol
+        self._answer(b"")
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer(b"hello, world")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _KeepAliveServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _KeepAliveHandler)
+        self.log: list[tuple[str, int]] = []  # (method, client port) per request
+
+
+def test_connections_to_a_server_are_reused() -> None:
+    server = _KeepAliveServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        # /missing: HEAD 404, then GET 404 with a body, which is read so the connection stays.
+        urls = [f"{base}/ok/{index}" for index in range(5)] + [f"{base}/missing"]
+        config = LinkCheckConfig(max_per_host=1, min_host_interval=0.0, max_retries=0)
+        results = check_urls(urls, config)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [results[url].status for url in urls] == [LinkStatus.OK] * 5 + [LinkStatus.DEAD]
+    assert len(server.log) == 7
+    assert len({port for _, port in server.log}) == 1, server.log
 
 
 def test_requests_in_flight_per_host_are_bounded(raw_server, make_config: Config) -> None:

@@ -196,10 +196,7 @@ def test_without_a_network_links_are_not_checked_rather_than_dead(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     transport = no_network(kind)
-    real = linkcheck.build_async_client
-    monkeypatch.setattr(
-        linkcheck, "build_async_client", lambda **kw: real(**{**kw, "transport": transport})
-    )
+    monkeypatch.setattr(linkcheck, "build_async_transport", lambda **kw: transport)
     root = project(tmp_path)
     draft = write_draft(root, site, text="[a]({ok}) [b]({missing}) [c]({old})\n")
 

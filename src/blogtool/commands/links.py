@@ -41,7 +41,8 @@ use it.
 Settings ([tool.blogtool.links] in pyproject.toml, or [links] in blogtool.toml):
   accept = "200..=299"       status codes that count as working
   exclude = ["^https://x\\\\.com/"]  URLs never requested (regular expressions)
-  timeout, max_concurrency, max_per_host, min_host_interval, max_retries,
+  min_host_interval = 0.05   seconds between requests to one server
+  timeout, max_concurrency, max_per_host, max_retries,
   max_retry_wait, headers = {"host" = {"Header" = "value"}}, user_agent
   cache_dir, cache_max_age = 86400   answers are cached for a day
   site_root = "site"         where /assets/... links point (default: the
