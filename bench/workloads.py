@@ -13,7 +13,9 @@ cannot answer a copy from the paragraph it copies:
   (two inner letters of a long word swapped), outside math, code and links.
 
 The link workload is a draft whose every link target points at the benchmark's own HTTP
-servers on 127.0.0.1 (answering 200, 404, 301 or 302), so no tool contacts any other host.
+servers on loopback addresses 127.0.0.N (answering 200, 404, 301 or 302), so no tool
+contacts any other host; a reading list at its end brings it to the number of distinct
+links asked for, spread evenly over the servers.
 """
 
 from __future__ import annotations
@@ -171,20 +173,37 @@ def edit_one_paragraph(draft: str, seed: int) -> str:
 _URL = re.compile(r"https?://[^\s)<>\]\"']+")
 _LINK_TARGET = re.compile(r"(\]\()([^)\s]*)(\))")
 _BARE_DOMAIN = re.compile(r"\b(?:www\.)?[\w-]+\.(?:com|org|io|ai|net|dev|edu|co|me|html?)\b")
+# Loopback addresses only: 127.0.0.N with a port. Each address is a host of its own to every
+# tool (lychee paces per host name, ignoring the port), so N servers are N polite queues.
+_LOCAL = re.compile(r"http://127\.0\.0\.\d{1,3}:\d+/\S*")
 STATUS_PATHS = (("ok", 0.78), ("missing", 0.12), ("moved", 0.05), ("found", 0.05))
 
 
-def local_url(original: str, copy: int, ports: Sequence[int], seed: int) -> str:
-    """The local URL standing for ``original`` in copy ``copy``: a server and an answer."""
+def local_url(original: str, copy: int, servers: Sequence[str], seed: int) -> str:
+    """The local URL standing for ``original`` in copy ``copy``: a server and an answer.
+
+    ``servers`` are ``address:port`` strings of the benchmark's HTTP servers.
+    """
     rng = rng_for(seed, "url", copy, original)
     kind = rng.choices([k for k, _ in STATUS_PATHS], [w for _, w in STATUS_PATHS])[0]
     number = int(hashlib.sha256(f"{copy}:{original}".encode()).hexdigest()[:8], 16) % 100_000
     fragment = "#intro" if "#" in original else ""
-    return f"http://127.0.0.1:{rng.choice(ports)}/{kind}/{number}{fragment}"
+    return f"http://{rng.choice(servers)}/{kind}/{number}{fragment}"
 
 
-def build_link_draft(target_lines: int, seed: int, ports: Sequence[int]) -> str:
-    """A draft whose every URL and link target is on the local servers (``#anchors`` kept)."""
+def unique_urls(text: str) -> set[str]:
+    """The distinct local URLs of a link workload, fragments dropped (one request each)."""
+    return {url.split("#", 1)[0].rstrip(".,;") for url in _LOCAL.findall(text)}
+
+
+def build_link_draft(
+    target_lines: int, seed: int, servers: Sequence[str], links: int | None = None
+) -> str:
+    """A draft whose every URL and link target is on the local servers (``#anchors`` kept).
+
+    With ``links``, a reading list is appended whose entries are spread evenly over the
+    servers until the draft holds that many distinct URLs (the draft's own are fewer).
+    """
     draft = build_draft(target_lines, seed)
     out: list[str] = []
     copy = 0
@@ -194,29 +213,44 @@ def build_link_draft(target_lines: int, seed: int, ports: Sequence[int]) -> str:
 
         def target(m: re.Match[str], copy: int = copy) -> str:
             url = m.group(2)
-            if url.startswith("#") or url.startswith("http://127.0.0.1:"):
+            if url.startswith("#") or _LOCAL.fullmatch(url):
                 return m.group(0)
-            return m.group(1) + local_url(url or "empty", copy, ports, seed) + m.group(3)
+            return m.group(1) + local_url(url or "empty", copy, servers, seed) + m.group(3)
 
-        line = _URL.sub(lambda m, copy=copy: local_url(m.group(0), copy, ports, seed), line)
+        line = _URL.sub(lambda m, copy=copy: local_url(m.group(0), copy, servers, seed), line)
         line = _LINK_TARGET.sub(target, line)
         out.append(line)
     text = "\n".join(out)
     # Domain names typed in prose would be found by tools that read plain text: rename them.
-    protected = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
-    pieces = protected.split(text)
-    urls = protected.findall(text)
+    pieces = _LOCAL.split(text)
+    urls = _LOCAL.findall(text)
     pieces = [_BARE_DOMAIN.sub(lambda m: m.group(0).replace(".", "-"), p) for p in pieces]
     text = "".join(p + u for p, u in zip(pieces, [*urls, ""], strict=True))
+    if links is not None:
+        text = _with_reading_list(text, links, servers, seed)
     assert_only_local(text)
     return text
 
 
+def _with_reading_list(text: str, links: int, servers: Sequence[str], seed: int) -> str:
+    have = len(unique_urls(text))
+    if have > links:
+        raise ValueError(f"the draft alone has {have} distinct links, more than {links}")
+    rng = rng_for(seed, "reading list")
+    entries = ["", "## Reading list", ""]
+    for i in range(links - have):
+        kind = rng.choices([k for k, _ in STATUS_PATHS], [w for _, w in STATUS_PATHS])[0]
+        # Numbers from 100,000 up never collide with the draft's own (below 100,000).
+        url = f"http://{servers[i % len(servers)]}/{kind}/{100_000 + i}"
+        entries.append(f"- [Further reading {i + 1}]({url}): worth a look after this post.")
+    return text.rstrip("\n") + "\n" + "\n".join(entries) + "\n"
+
+
 def assert_only_local(text: str) -> None:
-    """Refuse a workload that names any host but 127.0.0.1."""
-    foreign = [u for u in _URL.findall(text) if not u.startswith("http://127.0.0.1:")]
+    """Refuse a workload that names any host but a loopback address 127.0.0.N."""
+    foreign = [u for u in _URL.findall(text) if not _LOCAL.match(u)]
     foreign += re.findall(r"\bwww\.\S+", text)
-    foreign += [u for u in re.findall(r"\b[a-z][a-z0-9+.-]*://\S+", text) if "127.0.0.1" not in u]
+    foreign += [u for u in re.findall(r"\b[a-z][a-z0-9+.-]*://\S+", text) if not _LOCAL.match(u)]
     if foreign:
         raise ValueError(f"link workload would reach other hosts: {foreign[:5]}")
 

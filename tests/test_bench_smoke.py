@@ -78,13 +78,23 @@ def test_copies_of_the_sample_are_varied() -> None:
 
 def test_link_workload_reaches_only_the_local_servers() -> None:
     wl = _workloads()
-    text = wl.build_link_draft(1500, seed=1, ports=[41001, 41002])
+    servers = ["127.0.0.1:41001", "127.0.0.2:41002"]
+    text = wl.build_link_draft(1500, seed=1, servers=servers)
     urls = re.findall(r"https?://[^\s)>\]]+", text)
-    assert urls and all(
-        u.startswith(("http://127.0.0.1:41001/", "http://127.0.0.1:41002/")) for u in urls
-    )
+    assert urls and all(u.startswith(tuple(f"http://{s}/" for s in servers)) for u in urls)
     kinds = {u.split("/")[3] for u in urls}
     assert {"ok", "missing"} <= kinds
+
+
+def test_link_workload_holds_the_links_asked_for_spread_over_the_servers() -> None:
+    wl = _workloads()
+    servers = [f"127.0.0.{i}:{41000 + i}" for i in range(1, 21)]
+    text = wl.build_link_draft(1500, seed=1, servers=servers, links=1000)
+    assert text == wl.build_link_draft(1500, seed=1, servers=servers, links=1000)
+    urls = wl.unique_urls(text)
+    assert len(urls) == 1000
+    per_server = [sum(1 for u in urls if u.startswith(f"http://{s}/")) for s in servers]
+    assert min(per_server) >= 40 and max(per_server) <= 60, per_server
 
 
 def test_a_foreign_host_in_a_link_workload_is_refused() -> None:
