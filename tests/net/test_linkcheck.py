@@ -458,6 +458,39 @@ def test_excludes_match_by_pattern_or_exact_url(web: Web, make_config: Config) -
     assert [hit.path for hit in web.hits] == ["/a"]
 
 
+@pytest.fixture
+def no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_METHOD"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+def test_the_proxy_named_by_the_environment_is_used(
+    web: Web, make_config: Config, closed_port: int, no_proxy_settings: pytest.MonkeyPatch
+) -> None:
+    # The local server plays the proxy for a link to a closed port: only through the proxy
+    # can the link work. (localhost comes from /etc/hosts: no name is looked up elsewhere.)
+    web.route("/page", 200)
+    no_proxy_settings.setenv("HTTP_PROXY", web.url(""))
+    url = f"http://localhost:{closed_port}/page"
+    assert check_urls([url], make_config())[url].status is LinkStatus.OK
+    assert [hit.headers["Host"] for hit in web.hits] == [f"localhost:{closed_port}"]
+
+
+def test_no_proxy_hosts_are_reached_directly(
+    web: Web, make_config: Config, closed_port: int, no_proxy_settings: pytest.MonkeyPatch
+) -> None:
+    web.route("/page", 200)
+    no_proxy_settings.setenv("http_proxy", f"http://127.0.0.1:{closed_port}")
+    no_proxy_settings.setenv("no_proxy", "127.0.0.1")
+    assert check_urls([web.url("/page")], make_config())[web.url("/page")].status is LinkStatus.OK
+    no_proxy_settings.delenv("no_proxy")
+    refused = check_urls([web.url("/page")], make_config(max_retries=0))[web.url("/page")]
+    assert refused.status is LinkStatus.ERROR  # through the proxy that is not there
+    assert len(web.hits) == 1
+
+
 def test_per_host_headers_are_sent_to_that_host(web: Web, make_config: Config) -> None:
     web.route("/ok", 200)
     config = make_config(headers={"127.0.0.1": {"User-Agent": "Mozilla/5.0", "X-Token": "t"}})
