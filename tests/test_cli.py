@@ -251,3 +251,35 @@ def test_diff_in_a_repository_without_commits_checks_every_line(tmp_path: Path) 
     subprocess.run(["git", "add", "d.md"], cwd=tmp_path, check=True)
     result = run("lint", "--diff", "HEAD", str(path))
     assert result.exit_code == 1 and "BT101" in result.output
+
+
+# --- the command group ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["links", "report", "stub"])
+def test_help_lists_each_lazy_command_with_its_own_help_line(name: str) -> None:
+    import importlib
+
+    import click
+
+    from blogtool.cli import LAZY_COMMANDS
+
+    module, attribute, line = LAZY_COMMANDS[name]
+    command = getattr(importlib.import_module(module), attribute)
+    for limit in (45, 80):
+        listed = click.Command(name, help=line).get_short_help_str(limit)
+        assert listed == command.get_short_help_str(limit)
+    assert run(name, "--help").output.startswith(f"Usage: main {name} ")
+
+
+def test_help_lists_every_command_without_importing_the_lazy_ones() -> None:
+    code = (
+        "import sys; from blogtool.cli import main\n"
+        "try: main(['--help'])\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('blogtool.commands.')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    listed = [line.split()[0] for line in proc.stdout.split("Commands:")[1].splitlines()[1:-1]]
+    assert listed == ["links", "lint", "report", "rules", "stub"]
+    assert proc.stdout.strip().endswith("[]")

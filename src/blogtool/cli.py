@@ -53,7 +53,60 @@ def load_project_config(config_path: str | None, paths: list[str]):
         raise Trouble(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands in modules of their own, imported only when run: ``blogtool --help`` and ``lint``
+# do not pay for them. Name -> (module, attribute, the first line of the command's help, which
+# ``--help`` lists; tests/test_cli.py checks it against each command's own).
+LAZY_COMMANDS = {
+    "links": (
+        "blogtool.commands.links",
+        "links",
+        "Check the links of Markdown drafts: files or directories (every *.md below).",
+    ),
+    "report": (
+        "blogtool.commands.report",
+        "report",
+        "Report the TODO coverage of drafts: files or directories (every *.md below).",
+    ),
+    "stub": (
+        "blogtool.commands.stub",
+        "stub",
+        "Add a paper section scaffolded from arXiv to a draft.",
+    ),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            import importlib
+
+            module, attribute, _ = LAZY_COMMANDS[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own, but with a lazy command's help line from LAZY_COMMANDS
+        names = [
+            n for n in self.list_commands(ctx) if n in LAZY_COMMANDS or not self.commands[n].hidden
+        ]
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [
+            (
+                name,
+                click.Command(name, help=LAZY_COMMANDS[name][2]).get_short_help_str(limit)
+                if name in LAZY_COMMANDS
+                else self.commands[name].get_short_help_str(limit),
+            )
+            for name in names
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="blogtool")
 def main() -> None:
     """Keep a long technical blog honest before it is published."""
@@ -304,14 +357,6 @@ def rules(rule: str | None, fmt: str) -> None:
     for r in registry:
         click.echo(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {r.summary}")
 
-
-from .commands.links import links  # noqa: E402 - the group is defined above
-from .commands.report import report  # noqa: E402
-from .commands.stub import stub  # noqa: E402
-
-main.add_command(links)
-main.add_command(stub)
-main.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
