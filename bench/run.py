@@ -780,6 +780,21 @@ def targets(groups: dict[str, list[Case]]) -> list[str]:
         median_of(groups, "lint-50x3k", "markdownlint-cli2", "lint"),
         "markdownlint-cli2",
     )
+    links = median_of(groups, "links", "blogtool", "links, cold cache")
+    lychee = median_of(groups, "links", "lychee", "links, no cache")
+    if links is not None and lychee is not None and lychee > 0:
+        ratio = links / lychee
+        verdict = "met" if ratio <= 1.5 else f"missed by {ratio - 1.5:.2f}x"
+        out.append(
+            f"- {LINKS:,} links, at most 1.5x lychee: blogtool {fmt_seconds(links)} vs lychee "
+            f"{fmt_seconds(lychee)}: {verdict} ({ratio:.2f}x)"
+        )
+    compare(
+        f"{LINKS:,} links, faster than markdown-link-check",
+        links,
+        median_of(groups, "links", "markdown-link-check", "links"),
+        "markdown-link-check",
+    )
     help_time = median_of(groups, "startup", "blogtool", "--help")
     if help_time is not None:
         verdict = "met" if help_time < 0.150 else f"missed by {fmt_seconds(help_time - 0.150)}"
