@@ -1,8 +1,10 @@
 """Check that remote links still answer, without hammering anyone and without ever crashing.
 
 Each unique URL (fragments ignored) is requested once per run. Requests are bounded overall and
-per host, and requests to one host are spaced by a minimum interval. A link is tried with HEAD
-first and with GET when the HEAD answer cannot be trusted. Redirects are followed by hand so
+per host, and the checks one host receives are spaced by a minimum interval (the follow-ups of
+a check, a GET after an unreliable HEAD or a redirect hop on that host, go at once). Each host
+has its own pool of kept-alive connections. A link is tried with HEAD first and with GET when
+the HEAD answer cannot be trusted. Redirects are followed by hand so
 every hop is seen: permanent moves are reported with the new URL, loops and jumps to other
 schemes are errors. Timeouts, dropped connections, 5xx and 429 answers are retried with
 backoff, honouring ``Retry-After``. When no request reaches anything because the network is
