@@ -15,8 +15,8 @@ Each row is the median of --runs wall-clock runs (min and max beside it), taken 
 with the other rows of its comparison so that the noise of a busy machine falls on all of
 them alike. Peak memory is the largest resident set of any one process of the run (GNU time's %M),
 and for process pools also the peak of the whole tree (psutil, polled every 50 ms). Link
-checking runs against HTTP servers this script starts on 127.0.0.1 to 127.0.0.20, which answer after
---delay-ms; every tool is configured to request nothing else.
+checking runs against HTTP servers this script starts on 127.0.0.1 to 127.0.0.20, which
+answer after --delay-ms; every tool is configured to request nothing else.
 
 With --write (the default outside --smoke) the table, the machine and the command go into
 bench/RESULTS.md between its ``bench:begin`` and ``bench:end`` markers; the analysis
@@ -215,7 +215,7 @@ class LinkServers:
     limits (lychee counts a host by name alone; a port of its own would not do)."""
 
     delay: float
-    count: int = 20
+    count: int = LINK_HOSTS
     servers: list[_LinkServer] = field(default_factory=list)
 
     def __enter__(self) -> LinkServers:

@@ -179,13 +179,18 @@ _LOCAL = re.compile(r"http://127\.0\.0\.\d{1,3}:\d+/\S*")
 STATUS_PATHS = (("ok", 0.78), ("missing", 0.12), ("moved", 0.05), ("found", 0.05))
 
 
+def _answer_kind(rng: random.Random) -> str:
+    """What a local URL answers (a path prefix of STATUS_PATHS), drawn by its weights."""
+    return rng.choices([k for k, _ in STATUS_PATHS], [w for _, w in STATUS_PATHS])[0]
+
+
 def local_url(original: str, copy: int, servers: Sequence[str], seed: int) -> str:
     """The local URL standing for ``original`` in copy ``copy``: a server and an answer.
 
     ``servers`` are ``address:port`` strings of the benchmark's HTTP servers.
     """
     rng = rng_for(seed, "url", copy, original)
-    kind = rng.choices([k for k, _ in STATUS_PATHS], [w for _, w in STATUS_PATHS])[0]
+    kind = _answer_kind(rng)
     number = int(hashlib.sha256(f"{copy}:{original}".encode()).hexdigest()[:8], 16) % 100_000
     fragment = "#intro" if "#" in original else ""
     return f"http://{rng.choice(servers)}/{kind}/{number}{fragment}"
@@ -239,7 +244,7 @@ def _with_reading_list(text: str, links: int, servers: Sequence[str], seed: int)
     rng = rng_for(seed, "reading list")
     entries = ["", "## Reading list", ""]
     for i in range(links - have):
-        kind = rng.choices([k for k, _ in STATUS_PATHS], [w for _, w in STATUS_PATHS])[0]
+        kind = _answer_kind(rng)
         # Numbers from 100,000 up never collide with the draft's own (below 100,000).
         url = f"http://{servers[i % len(servers)]}/{kind}/{100_000 + i}"
         entries.append(f"- [Further reading {i + 1}]({url}): worth a look after this post.")
