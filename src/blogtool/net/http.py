@@ -3,13 +3,12 @@ finds its proxy the same way."""
 
 from __future__ import annotations
 
+import ssl
 from typing import TYPE_CHECKING
 
 from blogtool import __version__
 
 if TYPE_CHECKING:
-    import ssl
-
     import httpx
 
 DEFAULT_USER_AGENT = f"blogtool/{__version__}"
@@ -28,14 +27,31 @@ def build_async_transport(
     request than the pool itself, and a link checker follows redirects by hand anyway.
     ``verify`` takes an SSL context to share between pools: building one loads the CA bundle,
     tens of milliseconds each time.
+
+    A direct pool talks to its sockets through asyncio (:mod:`blogtool.net.aio`); a pool
+    behind ``proxy`` is httpx's own transport, which knows every kind of proxy.
     """
     import httpx
 
-    return httpx.AsyncHTTPTransport(
-        verify=verify,
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=None),
-        proxy=proxy,
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
+    if proxy is not None:
+        return httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=proxy)
+
+    import httpcore
+
+    from blogtool.net.aio import AsyncioBackend, PoolTransport
+
+    context = verify if isinstance(verify, ssl.SSLContext) else None
+    if context is None:
+        context = httpx.create_ssl_context(verify=verify)
+    pool = httpcore.AsyncConnectionPool(
+        ssl_context=context,
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=AsyncioBackend(),
     )
+    return PoolTransport(pool)
 
 
 def environment_proxy(scheme: str, host: str) -> str | None:

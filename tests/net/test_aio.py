@@ -1,0 +1,163 @@
+"""The asyncio network layer under the link checker (blogtool.net.aio), against real servers
+on 127.0.0.1: TLS with a certificate from a test CA, a kept-alive connection the server
+closes while it is idle, and httpcore's errors reaching the checker as httpx's."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpcore
+import httpx
+import pytest
+import trustme
+
+from blogtool.net.http import build_async_transport
+from blogtool.net.linkcheck import LinkCheckConfig, LinkStatus, check_urls
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the http.server protocol
+        self.send_response(200 if self.path == "/ok" else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_HEAD  # noqa: N815
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@contextlib.contextmanager
+def tls_server(ca: trustme.CA) -> Iterator[int]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _config(**changes: object) -> LinkCheckConfig:
+    settings: dict = {"min_host_interval": 0.0, "max_retries": 1, "backoff_base": 0.01}
+    return LinkCheckConfig(**{**settings, **changes})
+
+
+def test_https_link_is_checked_over_tls(
+    ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # the link checker trusts the test CA
+    with tls_server(ca) as port:
+        urls = [f"https://127.0.0.1:{port}/ok", f"https://127.0.0.1:{port}/gone"]
+        results = check_urls(urls, _config())
+    assert [results[url].status for url in urls] == [LinkStatus.OK, LinkStatus.DEAD]
+    assert results[urls[0]].code == 200
+
+
+def test_untrusted_certificate_is_a_tls_error_and_not_retried(
+    ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with tls_server(ca) as port:
+        url = f"https://127.0.0.1:{port}/ok"
+        result = check_urls([url], _config())[url]
+    assert result.status is LinkStatus.ERROR
+    assert result.message.startswith("TLS error: "), result.message
+    assert "CERTIFICATE_VERIFY_FAILED" in result.message
+    assert result.attempts == 1
+
+
+class _ClosesIdleConnections:
+    """Answers each request 200 on a kept-alive connection, then hangs up 50 ms later
+    without saying so (no ``Connection: close``), as servers do when a keep-alive expires."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.requests = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(5)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = connection.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            self.requests += 1
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            self._stop.wait(0.05)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
+    server = _ClosesIdleConnections()
+    try:
+        urls = [f"http://127.0.0.1:{server.port}/a", f"http://127.0.0.1:{server.port}/b"]
+        # One connection at a time; the second check starts 0.3 s after the first, when the
+        # server has closed the connection the first one left idle.
+        config = _config(max_per_host=1, min_host_interval=0.3)
+        results = check_urls(urls, config)
+    finally:
+        server.close()
+    assert [results[url].status for url in urls] == [LinkStatus.OK, LinkStatus.OK]
+    # Sent on the dead connection, the second request would have failed and been retried.
+    assert [results[url].attempts for url in urls] == [1, 1]
+    assert (server.connections, server.requests) == (2, 2)
+
+
+def test_httpcore_errors_reach_the_caller_as_httpx_errors(closed_port: int) -> None:
+    async def request() -> None:
+        transport = build_async_transport(max_connections=1)
+        try:
+            await transport.handle_async_request(
+                httpx.Request("HEAD", f"http://127.0.0.1:{closed_port}/")
+            )
+        finally:
+            await transport.aclose()
+
+    with pytest.raises(httpx.ConnectError) as caught:
+        asyncio.run(request())
+    # httpcore's pool re-raises "from None", so the socket's error is the context, where the
+    # link checker looks for it to say "connection refused".
+    core = caught.value.__cause__
+    assert isinstance(core, httpcore.ConnectError)
+    assert isinstance(core.__context__, ConnectionRefusedError)
