@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
-import re
+import contextlib
+import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from blogtool.net.cache import CACHE_DIR_ENV, DiskCache, cache_key_digest, default_cache_dir
+from blogtool.net.cache import CACHE_DIR_ENV, DATABASE_NAME, DiskCache, default_cache_dir
 from blogtool.net.linkcheck import CACHE_NAMESPACE, LinkCheckConfig, LinkStatus, check_urls
 
 if TYPE_CHECKING:
@@ -56,16 +56,29 @@ def test_entries_stored_after_a_miss_are_found(tmp_path: Path) -> None:
     assert cache.get("arxiv", "a") is None
 
 
-def test_a_stale_temporary_file_does_not_block_a_write(tmp_path: Path) -> None:
-    cache = DiskCache(tmp_path)
-    cache.put("links", "k", "first")
-    path = cache.path_for("links", "k")
-    stale = path.with_name(f".tmp-{path.stem[:16]}-{os.getpid()}.json")
-    stale.write_text("left by a killed run", encoding="utf-8")
-    cache.put("links", "k", "second")
+def test_a_batch_is_stored_in_one_go_and_overwrites(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = DiskCache(tmp_path, clock=clock)
+    cache.put("links", "k0", "old")
+    clock.now += 5
+    cache.put_many("links", [(f"k{index}", index) for index in range(3)])
+    assert [cache.get("links", f"k{index}").value for index in range(3)] == [0, 1, 2]
+    assert cache.get("links", "k0").stored_at == clock.now
+    cache.put_many("links", [])  # nothing to store opens nothing
     assert cache.enabled
-    assert cache.get("links", "k").value == "second"
-    assert not stale.exists()
+
+
+def test_an_interrupted_batch_stores_nothing(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path)
+
+    def items():
+        yield "a", 1
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cache.put_many("links", items())
+    assert cache.get("links", "a") is None
+    assert cache.enabled
 
 
 def test_entry_expires_at_max_age(tmp_path: Path) -> None:
@@ -117,57 +130,76 @@ EVIL_KEYS = [
 
 
 @pytest.mark.parametrize("key", EVIL_KEYS)
-def test_keys_are_hashed_into_plain_file_names_inside_the_directory(
-    tmp_path: Path, key: str
-) -> None:
+def test_keys_are_data_and_write_nothing_outside_the_directory(tmp_path: Path, key: str) -> None:
     root = tmp_path / "cache"
     cache = DiskCache(root)
     cache.put("links", key, "v")
     assert cache.get("links", key).value == "v"
-    files = [path for path in tmp_path.rglob("*") if path.is_file()]
-    assert len(files) == 1
-    written = files[0].resolve()
-    assert written.is_relative_to(root.resolve())
-    assert re.fullmatch(r"[0-9a-f]{64}\.json", written.name)
-    assert written.name == f"{cache_key_digest(key)}.json"
-    assert written == cache.path_for("links", key).resolve()
+    assert DiskCache(root).get("links", key).value == "v"
+    cache.close()
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert written == [root / DATABASE_NAME]
 
 
-def test_write_leaves_no_temporary_files(tmp_path: Path) -> None:
-    cache = DiskCache(tmp_path)
-    for index in range(5):
-        cache.put("links", f"k{index}", index)
-    cache.put("links", "k0", "overwritten")
-    names = sorted(path.name for path in tmp_path.rglob("*") if path.is_file())
-    assert len(names) == 5
-    assert all(name.endswith(".json") and not name.startswith(".") for name in names)
-    assert cache.get("links", "k0").value == "overwritten"
+def _store_raw(directory: Path, key: str, stored_at: object, value: object) -> None:
+    """Write a row as another program (or a damaged disk) might have left it."""
+    with contextlib.closing(sqlite3.connect(directory / DATABASE_NAME)) as db, db:
+        db.execute(
+            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
+            ("links", key.encode(), stored_at, value),
+        )
+
+
+def _row_count(directory: Path) -> int:
+    with contextlib.closing(sqlite3.connect(directory / DATABASE_NAME)) as db:
+        return db.execute("SELECT count(*) FROM entries").fetchone()[0]
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("stored_at", "value"),
     [
-        "{not json",
-        "",
-        "\xff\xfe garbage",
-        "[1, 2, 3]",
-        '{"version": 1, "key": "k"}',
-        '{"version": 1, "key": "k", "stored_at": "yesterday", "value": 1}',
-        '{"version": 1, "key": "k", "stored_at": true, "value": 1}',
-        '{"version": 99, "key": "k", "stored_at": 1000000.0, "value": 1}',
-        # Another key's record at this key's path (a hash collision, in theory).
-        '{"version": 1, "key": "other", "stored_at": 1000000.0, "value": 1}',
+        (1_000_000.0, "{not json"),
+        (1_000_000.0, ""),
+        (1_000_000.0, b"\xff\xfe bytes"),
+        ("yesterday", "1"),
+        (b"\x00", "1"),
     ],
 )
-def test_corrupt_file_reads_as_missing_and_is_rewritten(tmp_path: Path, content: str) -> None:
+def test_a_malformed_entry_reads_as_missing_and_is_replaced(
+    tmp_path: Path, stored_at: object, value: object
+) -> None:
     cache = DiskCache(tmp_path, clock=Clock())
-    path = cache.path_for("links", "k")
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    cache.put("links", "k", "first")  # creates the database
+    _store_raw(tmp_path, "k", stored_at, value)
     assert cache.get("links", "k") is None
     cache.put("links", "k", "fresh")
     assert cache.get("links", "k").value == "fresh"
+    assert cache.enabled and cache.warnings == ()
+
+
+@pytest.mark.parametrize("content", [b"{not a database", b"", b"\xff" * 4096])
+def test_a_file_that_is_not_a_database_is_replaced_with_a_warning(
+    tmp_path: Path, content: bytes
+) -> None:
+    (tmp_path / DATABASE_NAME).write_bytes(content)
+    cache = DiskCache.open(tmp_path, clock=Clock())
+    cache.put("links", "k", "fresh")
+    assert cache.get("links", "k").value == "fresh"
     assert cache.enabled
+    if content:  # an empty file is an empty database to SQLite: nothing to warn about
+        assert len(cache.warnings) == 1
+        assert "damaged" in cache.warnings[0] and str(tmp_path) in cache.warnings[0]
+
+
+def test_a_database_of_another_format_is_left_alone(tmp_path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db:
+        db.execute("PRAGMA user_version = 99")
+    cache = DiskCache.open(tmp_path)
+    assert not cache.enabled
+    assert "another version" in cache.warnings[0]
+    cache.put("links", "k", 1)
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 99
 
 
 def test_open_creates_the_directory(tmp_path: Path) -> None:
@@ -194,13 +226,19 @@ def test_unwritable_directory_disables_the_cache_with_a_warning(tmp_path: Path) 
     assert cache.get("links", "k") is None
 
 
-def test_write_failure_after_open_disables_the_cache_once(tmp_path: Path) -> None:
-    cache = DiskCache.open(tmp_path)
-    (tmp_path / "links").write_text("a file where the namespace directory should be")
-    cache.put("links", "k1", 1)
-    cache.put("links", "k2", 2)
+def test_a_database_locked_by_another_process_disables_the_cache_once(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path, lock_timeout=0.05)
+    cache.put("links", "k0", 0)
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as other:
+        other.execute("BEGIN EXCLUSIVE")  # another blogtool in the middle of a long write
+        cache.put("links", "k1", 1)
+        cache.put("links", "k2", 2)
+        other.rollback()
     assert not cache.enabled
     assert len(cache.warnings) == 1
+    assert "locked" in cache.warnings[0] and "without a cache" in cache.warnings[0]
+    assert cache.get("links", "k0") is None  # off for the rest of the run
+    assert DiskCache(tmp_path).get("links", "k0").value == 0
 
 
 def test_default_directory_precedence(tmp_path: Path) -> None:
@@ -285,7 +323,7 @@ def test_errors_and_rate_limits_are_not_cached(
     accepting = make_config(max_retries=0, accept="200..=299, 429")
     accepted = web.url("/limited-but-accepted")
     assert check_urls([accepted], accepting, cache=DiskCache(tmp_path))[accepted].status == "ok"
-    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert _row_count(tmp_path) == 0
 
     before = len(web.hits)
     again = check_urls(urls, config, cache=DiskCache(tmp_path))
@@ -316,11 +354,9 @@ def test_corrupt_link_entry_is_ignored_and_rebuilt(
     web.route("/ok", 200)
     url = web.url("/ok")
     check_urls([url], make_config(), cache=DiskCache(tmp_path))
-    path = DiskCache(tmp_path).path_for(CACHE_NAMESPACE, url)
-    path.write_text('{"version": 1, "key": "truncat')
+    _store_raw(tmp_path, url, time.time(), '{"code": 2')
     rebuilt = check_urls([url], make_config(), cache=DiskCache(tmp_path))
     assert rebuilt[url].status is LinkStatus.OK and not rebuilt[url].cached
-    assert json.loads(path.read_text())["key"] == url
     third = check_urls([url], make_config(), cache=DiskCache(tmp_path))
     assert third[url].cached
     assert len(web.hits) == 2

@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 import blogtool.net.linkcheck as linkcheck
 from blogtool.cli import main
+from blogtool.net.cache import DATABASE_NAME
 
 if TYPE_CHECKING:
     from .conftest import NoNetworkTransport, RawServer, Web
@@ -232,7 +233,7 @@ def test_cache_dir_option_puts_the_cache_there(tmp_path: Path, site: Web, _cache
 
     run("links", "--cache-dir", str(chosen), str(draft))
 
-    assert any(chosen.rglob("*.json"))
+    assert (chosen / DATABASE_NAME).is_file()
     assert not _cache_dir.exists()
 
 

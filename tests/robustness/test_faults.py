@@ -5,7 +5,7 @@ tests/test_stub.py (a crash before the rename, a read-only draft, a second write
 for the lock, a held lock timing out, a stale lock taken over, a draft edited before the
 lock was taken), tests/test_stub_cli.py (a failed rename, a read-only draft, a draft
 edited while stub waited on arXiv, two stub processes at once), tests/net/test_cache.py
-(a corrupt or foreign DiskCache file is ignored and rewritten, an unwritable directory
+(a damaged DiskCache database or entry is ignored and replaced, an unwritable directory
 disables the cache with one warning).
 """
 
@@ -31,7 +31,7 @@ from blogtool.cli import main
 from blogtool.config import ConfigError, load_config
 from blogtool.engine import make_plan
 from blogtool.net.arxiv import Paper
-from blogtool.net.cache import CACHE_DIR_ENV, DiskCache
+from blogtool.net.cache import CACHE_DIR_ENV, DATABASE_NAME, DiskCache
 from blogtool.stub import (
     StubError,
     StubRequest,
@@ -386,17 +386,16 @@ def test_a_corrupt_spelling_cache_entry_is_ignored(
 
 @settings(max_examples=100, derandomize=True, database=None, deadline=None)
 @given(st.binary(max_size=300))
-def test_any_bytes_in_a_disk_cache_file_read_as_missing(data: bytes) -> None:
+def test_any_bytes_in_the_disk_cache_file_read_as_missing(data: bytes) -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as directory:
+        Path(directory, DATABASE_NAME).write_bytes(data)
         cache = DiskCache(directory)
-        path = cache.path_for("links", "https://example.org/")
-        path.parent.mkdir(parents=True)
-        path.write_bytes(data)
         assert cache.get("links", "https://example.org/") is None
         cache.put("links", "https://example.org/", {"status": 200})
         assert cache.get("links", "https://example.org/").value == {"status": 200}
+        cache.close()
 
 
 @pytest.fixture

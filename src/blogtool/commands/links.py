@@ -207,7 +207,9 @@ def lint_findings(
     if settings is not None and urls and cached_only:
         from blogtool.net.linkcheck import cached_results
 
-        results = cached_results(urls, settings, open_cache(config, settings, None))
+        cache = open_cache(config, settings, None)
+        results = cached_results(urls, settings, cache)
+        cache.close()
     elif settings is not None and urls:
         cache = open_cache(config, settings, None)
         results = run_checks(urls, settings, cache, show_progress(quiet))
@@ -296,8 +298,12 @@ def open_cache(config: Config, settings: LinkCheckConfig, option: str | None) ->
 
 
 def _warn_about_cache(cache: DiskCache | None) -> None:
-    for warning in cache.warnings if cache is not None else ():
+    """Print the cache's warnings, and close it: the run is done with it."""
+    if cache is None:
+        return
+    for warning in cache.warnings:
         click.echo(f"blogtool: warning: {warning}", err=True)
+    cache.close()
 
 
 def show_progress(

@@ -224,8 +224,6 @@ def _fetch(
     api_url = None if os.environ.get(ENV_API_URL) else table.get("api_url")
     max_age = float(table.get("cache_max_age", CACHE_MAX_AGE))
     cache = DiskCache.open(max_age=max_age)
-    for warning in cache.warnings:
-        click.echo(f"blogtool: warning: {warning}", err=True)
     try:
         with ArxivClient(
             api_url,
@@ -237,6 +235,10 @@ def _fetch(
             return client.fetch(ids)
     except ArxivError as exc:
         raise trouble(f"{exc} (nothing written)") from None
+    finally:
+        for warning in cache.warnings:
+            click.echo(f"blogtool: warning: {warning}", err=True)
+        cache.close()
 
 
 def _apply(

@@ -1,33 +1,41 @@
 """A small disk cache of JSON values, so repeated runs skip network work they did recently.
 
-Layout: ``<directory>/<namespace>/<hh>/<sha256 of key>.json``. Keys are hashed, never used as
-paths, so no key (a URL with ``..``, slashes or NUL bytes) can place a file outside the
-directory. Each file records its key and when it was stored; a file that does not parse, has
-another shape or belongs to another key is treated as missing and rewritten on the next store.
+One SQLite database, ``<directory>/cache.sqlite3``, with a row per ``(namespace, key)``: the
+value as JSON and when it was stored. Keys are data, never paths, so no key (a URL with
+``..``, slashes or NUL bytes) can place a file anywhere. A value that does not parse reads as
+missing and is replaced by the next store; a file that is not a database is replaced, with a
+warning. :meth:`DiskCache.put_many` stores a batch in one transaction: the link checker
+stores a run's answers at once, where a file per answer cost over a second of system time
+for a thousand links.
 
-The cache never raises for I/O problems. When the directory cannot be created or written, the
-cache switches itself off and records a warning for the caller to show: a run without a cache
-is slower, not wrong.
+The cache never raises for I/O problems. When the directory or the database cannot be
+created or written (or another process holds it locked too long), the cache switches itself
+off and records a warning for the caller to show: a run without a cache is slower, not
+wrong.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import re
-import tempfile
+import sqlite3
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CACHE_DIR_ENV = "BLOGTOOL_CACHE_DIR"
+DATABASE_NAME = "cache.sqlite3"
 DEFAULT_MAX_AGE = 86400.0
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 1  # PRAGMA user_version of a database this code wrote
 _NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries ("
+    " namespace TEXT NOT NULL, key BLOB NOT NULL, stored_at REAL NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (namespace, key)) WITHOUT ROWID"
+)
 
 
 def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -44,11 +52,6 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return (Path(home) if home else Path.home()) / ".cache" / "blogtool"
 
 
-def cache_key_digest(key: str) -> str:
-    """The file name stem for ``key``: a hex digest, so it is always a plain file name."""
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 @dataclass(frozen=True)
 class CacheEntry:
     value: Any
@@ -58,8 +61,9 @@ class CacheEntry:
 class DiskCache:
     """JSON values under ``(namespace, key)``, each fresh for ``max_age`` seconds.
 
-    Use :meth:`open` to get one: it picks the default directory and checks that it is writable.
-    ``clock`` returns the current time in seconds since the epoch; tests pass a fake one.
+    Use :meth:`open` to get one: it picks the default directory and checks that the database
+    can be written. ``clock`` returns the current time in seconds since the epoch; tests pass
+    a fake one. ``lock_timeout`` is how long to wait for another process's write to finish.
     """
 
     def __init__(
@@ -68,16 +72,15 @@ class DiskCache:
         *,
         max_age: float = DEFAULT_MAX_AGE,
         clock: Callable[[], float] = time.time,
+        lock_timeout: float = 5.0,
     ) -> None:
         self.directory = Path(directory)
         self.max_age = max_age
         self._clock = clock
+        self._lock_timeout = lock_timeout
         self._enabled = True
         self._warnings: list[str] = []
-        self._made: set[Path] = set()  # folders known to exist: no mkdir per entry
-        # Whether each namespace's folder existed when first asked: a cold cache answers a
-        # thousand lookups without trying to open a thousand files.
-        self._namespaces: dict[str, bool] = {}
+        self._db: sqlite3.Connection | None = None
 
     @classmethod
     def open(
@@ -89,12 +92,12 @@ class DiskCache:
     ) -> DiskCache:
         """A cache in ``directory`` (default: :func:`default_cache_dir`), created if needed.
 
-        If the directory cannot be written, the returned cache is disabled and
+        If the database cannot be written, the returned cache is disabled and
         :attr:`warnings` says why.
         """
         path = default_cache_dir() if directory is None else directory
         cache = cls(path, max_age=max_age, clock=clock)
-        cache._probe()
+        cache._connect()
         return cache
 
     @property
@@ -105,73 +108,107 @@ class DiskCache:
     def warnings(self) -> tuple[str, ...]:
         return tuple(self._warnings)
 
-    def path_for(self, namespace: str, key: str) -> Path:
-        _check_namespace(namespace)
-        digest = cache_key_digest(key)
-        return self.directory / namespace / digest[:2] / f"{digest}.json"
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.directory / DATABASE_NAME
 
     def get(self, namespace: str, key: str, *, max_age: float | None = None) -> CacheEntry | None:
         """The entry for ``key`` if one was stored less than ``max_age`` seconds ago."""
-        path = self.path_for(namespace, key)
-        if not self._enabled:
-            return None
-        holds = self._namespaces.get(namespace)
-        if holds is None:
-            holds = self._namespaces[namespace] = path.parent.parent.is_dir()
-        if not holds:
+        _check_namespace(namespace)
+        db = self._connect()
+        if db is None:
             return None
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+            row = db.execute(
+                "SELECT stored_at, value FROM entries WHERE namespace = ? AND key = ?",
+                (namespace, _key_bytes(key)),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._disable(exc)
             return None
-        entry = _entry_from_record(record, key)
+        entry = _entry_from_row(row)
         if entry is None:
             return None
         age = self._clock() - entry.stored_at
         limit = self.max_age if max_age is None else max_age
-        # A negative age means the clock went back or the file came from elsewhere: distrust it.
+        # A negative age means the clock went back or the entry came from elsewhere: distrust it.
         if age < 0 or age >= limit:
             return None
         return entry
 
     def put(self, namespace: str, key: str, value: Any) -> None:
-        """Store ``value`` (anything :func:`json.dumps` accepts) under ``key``, atomically."""
-        path = self.path_for(namespace, key)
-        if not self._enabled:
+        """Store ``value`` (anything :func:`json.dumps` accepts) under ``key``."""
+        self.put_many(namespace, [(key, value)])
+
+    def put_many(self, namespace: str, items: Iterable[tuple[str, Any]]) -> None:
+        """Store every ``(key, value)`` of ``items`` in one transaction: all or none."""
+        _check_namespace(namespace)
+        now = self._clock()
+        rows = [(namespace, _key_bytes(key), now, json.dumps(value)) for key, value in items]
+        db = self._connect() if rows else None
+        if db is None:
             return
-        record = {
-            "version": _FORMAT_VERSION,
-            "key": key,
-            "stored_at": self._clock(),
-            "value": value,
-        }
-        text = json.dumps(record)
         try:
-            if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(path.parent)
-                self._namespaces[namespace] = True
-            _write_atomically(path, text)
-        except OSError as exc:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error as exc:
             self._disable(exc)
 
-    def _probe(self) -> None:
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        """The open database, opened (and created, or replaced if damaged) on first use."""
+        if self._db is not None or not self._enabled:
+            return self._db
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(dir=self.directory, prefix=".probe-")
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as exc:
+            try:
+                self._db = self._open_database()
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) or not self.path.is_file():
+                    raise
+                # Not a database (a torn copy, another program's file): it only held a cache.
+                self.path.unlink()
+                self._warnings.append(
+                    f"the cache file {self.path} was damaged ({exc}); replaced with an empty one"
+                )
+                self._db = self._open_database()
+        except (OSError, sqlite3.Error) as exc:
             self._disable(exc)
+        return self._db
 
-    def _disable(self, exc: OSError) -> None:
+    def _open_database(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=self._lock_timeout)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, _FORMAT_VERSION):
+                raise sqlite3.OperationalError(
+                    f"written by another version of blogtool (format {version})"
+                )
+            # A cache need not survive a power cut, so commits do not wait for the disk.
+            db.execute("PRAGMA synchronous = OFF")
+            with db:
+                db.execute(_SCHEMA)
+                db.execute(f"PRAGMA user_version = {_FORMAT_VERSION}")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _disable(self, exc: Exception) -> None:
         if self._enabled:
-            reason = exc.strerror or exc.__class__.__name__
-            self._warnings.append(
-                f"cannot write the cache directory {self.directory} ({reason}); "
-                "continuing without a cache"
-            )
+            if isinstance(exc, OSError):
+                reason = exc.strerror or exc.__class__.__name__
+                problem = f"cannot write the cache directory {self.directory} ({reason})"
+            else:
+                problem = f"cannot use the cache {self.path} ({exc or exc.__class__.__name__})"
+            self._warnings.append(f"{problem}; continuing without a cache")
         self._enabled = False
+        self.close()
 
 
 def _check_namespace(namespace: str) -> None:
@@ -181,43 +218,19 @@ def _check_namespace(namespace: str) -> None:
         )
 
 
-def _entry_from_record(record: object, key: str) -> CacheEntry | None:
-    if not isinstance(record, dict):
-        return None
-    stored_at = record.get("stored_at")
-    if (
-        record.get("version") != _FORMAT_VERSION
-        or record.get("key") != key
-        or "value" not in record
-        or isinstance(stored_at, bool)
-        or not isinstance(stored_at, int | float)
-    ):
-        return None
-    return CacheEntry(value=record["value"], stored_at=float(stored_at))
+def _key_bytes(key: str) -> bytes:
+    # Bytes, so a key with a lone surrogate (a URL decoded with surrogateescape) is stored too.
+    return key.encode("utf-8", "surrogatepass")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    # Readers (another blogtool process, say) see the old file or the new one, never half of one.
-    # Plain os calls, four system calls an entry: a link check stores a thousand of them.
-    # The temporary name is unique per process and entry; O_EXCL refuses a stale leftover,
-    # which is removed and tried once more.
-    tmp = path.with_name(f".tmp-{path.stem[:16]}-{os.getpid()}.json")
-    data = text.encode("utf-8")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+def _entry_from_row(row: tuple[Any, Any] | None) -> CacheEntry | None:
+    if row is None:
+        return None
+    stored_at, text = row
+    if not isinstance(stored_at, int | float) or not isinstance(text, str):
+        return None
     try:
-        fd = os.open(tmp, flags, 0o600)
-    except FileExistsError:
-        os.unlink(tmp)
-        fd = os.open(tmp, flags, 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return CacheEntry(value=value, stored_at=float(stored_at))

@@ -267,16 +267,22 @@ async def check_urls_async(
             for next_done in asyncio.as_completed(tasks):
                 key, outcome = await next_done
                 outcomes[key] = outcome
-                # Stored now, while other checks wait on their servers, not all at the end. An
-                # answer worth caching came from a server, so a network found down later
-                # cannot change it.
-                if cache is not None and _cacheable(checker.result_from(key, outcome, False)):
-                    cache.put(CACHE_NAMESPACE, key, _cache_value(outcome))
                 done += len(pending[key])
                 if progress is not None:
                     progress(done, total)
         finally:
             await checker.transports.aclose()
+            # One transaction for the run, also when it was interrupted. An answer worth
+            # caching came from a server, so a network found down later cannot change it.
+            if cache is not None:
+                cache.put_many(
+                    CACHE_NAMESPACE,
+                    (
+                        (key, _cache_value(outcome))
+                        for key, outcome in outcomes.items()
+                        if _cacheable(checker.result_from(key, outcome, False))
+                    ),
+                )
 
     network_down = bool(outcomes) and all(o.unreachable for o in outcomes.values())
     for key, outcome in outcomes.items():
