@@ -26,7 +26,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_HEAD(self) -> None:  # noqa: N802 - the http.server protocol
-        self.send_response(200 if self.path == "/ok" else 404)
+        self.send_response(200 if self.path.startswith("/ok") else 404)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -161,3 +161,28 @@ def test_httpcore_errors_reach_the_caller_as_httpx_errors(closed_port: int) -> N
     core = caught.value.__cause__
     assert isinstance(core, httpcore.ConnectError)
     assert isinstance(core.__context__, ConnectionRefusedError)
+
+
+def test_plain_http_links_load_no_ca_bundle(
+    ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    built: list[object] = []
+    real = httpx.create_ssl_context
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda *a, **k: built.append(1) or real())
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        plain = f"http://127.0.0.1:{server.server_address[1]}/ok"
+        assert check_urls([plain], _config())[plain].status is LinkStatus.OK
+        assert built == []  # loading the CA bundle costs tens of milliseconds
+        with tls_server(ca) as port:
+            secure = f"https://127.0.0.1:{port}/ok"
+            results = check_urls([plain, secure, secure + "?again"], _config())
+        assert {result.status for result in results.values()} == {LinkStatus.OK}
+        assert built == [1]  # one context, shared by the https pools
+    finally:
+        server.shutdown()
+        server.server_close()

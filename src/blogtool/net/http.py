@@ -17,7 +17,7 @@ DEFAULT_USER_AGENT = f"blogtool/{__version__}"
 def build_async_transport(
     *,
     max_connections: int,
-    verify: ssl.SSLContext | bool = True,
+    verify: ssl.SSLContext | bool | None = True,
     proxy: str | None = None,
 ) -> httpx.AsyncBaseTransport:
     """An httpx connection pool of at most ``max_connections`` connections, all kept alive.
@@ -26,7 +26,8 @@ def build_async_transport(
     around it: the client's cookie jar, URL merging and redirect machinery cost more CPU per
     request than the pool itself, and a link checker follows redirects by hand anyway.
     ``verify`` takes an SSL context to share between pools: building one loads the CA bundle,
-    tens of milliseconds each time.
+    tens of milliseconds each time; ``None`` says the pool serves plain ``http`` only, and
+    builds none.
 
     A direct pool talks to its sockets through asyncio (:mod:`blogtool.net.aio`); a pool
     behind ``proxy`` is httpx's own transport, which knows every kind of proxy.
@@ -35,15 +36,16 @@ def build_async_transport(
 
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
     if proxy is not None:
-        return httpx.AsyncHTTPTransport(verify=verify, limits=limits, proxy=proxy)
+        tls = True if verify is None else verify
+        return httpx.AsyncHTTPTransport(verify=tls, limits=limits, proxy=proxy)
 
     import httpcore
 
     from blogtool.net.aio import AsyncioBackend, PoolTransport
 
-    context = verify if isinstance(verify, ssl.SSLContext) else None
-    if context is None:
-        context = httpx.create_ssl_context(verify=verify)
+    # None: no context now. Should an https request come after all, httpcore verifies it
+    # with a default context of its own.
+    context = httpx.create_ssl_context(verify=verify) if isinstance(verify, bool) else verify
     pool = httpcore.AsyncConnectionPool(
         ssl_context=context,
         max_connections=limits.max_connections,

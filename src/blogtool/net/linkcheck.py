@@ -333,36 +333,42 @@ class _Trace:
 
 
 class _Transports:
-    """The connection pools of one run: one per server.
+    """The connection pools of one run: one per server and scheme.
 
     httpcore's pool looks at every one of its connections each time it places a request, so a
     single pool for every server slows down as kept-alive connections pile up (over a thousand
     links on twenty servers, that scan cost more CPU than all the rest of the run). A pool
     per server keeps each scan to that server's few connections, as lychee keeps a client per
-    host. They share one SSL context. A ``transport`` given by the caller serves every server.
+    host. The ``https`` pools share one SSL context, built when the first one is: loading the
+    CA bundle costs tens of milliseconds, which a run of plain ``http`` links never pays. A
+    ``transport`` given by the caller serves every server.
     """
 
     def __init__(self, config: LinkCheckConfig, transport: httpx.AsyncBaseTransport | None):
         self._config = config
         self._given = transport
-        self._pools: dict[str, httpx.AsyncBaseTransport] = {}
+        self._pools: dict[tuple[str, str], httpx.AsyncBaseTransport] = {}
         self._verify: ssl.SSLContext | None = None
 
     def for_server(self, origin: str, scheme: str, host: str) -> httpx.AsyncBaseTransport:
         if self._given is not None:
             return self._given
-        pool = self._pools.get(origin)
+        scheme = scheme.lower()
+        pool = self._pools.get((scheme, origin))
         if pool is None:
-            import httpx
+            verify = None
+            if scheme == "https":
+                import httpx
 
-            if self._verify is None:
-                self._verify = httpx.create_ssl_context()
+                if self._verify is None:
+                    self._verify = httpx.create_ssl_context()
+                verify = self._verify
             pool = build_async_transport(
                 max_connections=self._config.max_per_host,
-                verify=self._verify,
+                verify=verify,
                 proxy=environment_proxy(scheme, host),
             )
-            self._pools[origin] = pool
+            self._pools[(scheme, origin)] = pool
         return pool
 
     async def aclose(self) -> None:
@@ -371,13 +377,9 @@ class _Transports:
 
 
 class _Host:
-    """Per-server limits: a bounded number of requests in flight and a spacing between starts,
-    and the pool whose connections go to that server."""
+    """Per-server limits: a bounded number of requests in flight and a spacing between starts."""
 
-    def __init__(
-        self, max_in_flight: int, interval: float, transport: httpx.AsyncBaseTransport
-    ) -> None:
-        self.transport = transport
+    def __init__(self, max_in_flight: int, interval: float) -> None:
         self.slots = asyncio.Semaphore(max_in_flight)
         self._interval = interval
         self._next_start = 0.0
@@ -532,9 +534,9 @@ class _Checker:
         origin = f"{host_name}:{port}" if port else host_name
         host = self._hosts.get(origin)
         if host is None:
-            pool = self.transports.for_server(origin, parts.scheme, host_name)
-            host = _Host(self.config.max_per_host, self.config.min_host_interval, pool)
+            host = _Host(self.config.max_per_host, self.config.min_host_interval)
             self._hosts[origin] = host
+        transport = self.transports.for_server(origin, parts.scheme, host_name)
         headers = {**self.headers.get(host_name, {}), **self.headers.get(f"{host_name}:{port}", {})}
         config = self.config
         attempt = 0
@@ -552,7 +554,7 @@ class _Checker:
                         trace.started = time.monotonic()
                     trace.requests += 1
                     try:
-                        response = await host.transport.handle_async_request(
+                        response = await transport.handle_async_request(
                             self._build_request(method, url, headers)
                         )
                         await _finish(method, response)
