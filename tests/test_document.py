@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from blogtool.document import Document, github_slug
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it.common.normalize_url import normalizeLink
+
+from blogtool.document import PLAIN_HTTP_URL, Document, github_slug
 
 
 def region_at(doc: Document, needle: str) -> str:
@@ -178,3 +182,24 @@ def test_jekyll_liquid_is_not_prose_and_highlight_blocks_are_code() -> None:
     assert [s.title for s in doc.sections] == ["Real heading"]
     assert [m.content for m in doc.math] == ["y"]
     assert doc.kind_at(doc.text.index("Split")) == "code_fence"
+
+
+@settings(max_examples=500, derandomize=True, database=None, deadline=None)
+@given(st.from_regex(PLAIN_HTTP_URL, fullmatch=True))
+def test_urls_taken_as_they_are_are_what_markdown_it_would_make_of_them(url: str) -> None:
+    assert normalizeLink(url) == url
+
+
+def test_link_targets_are_normalized_as_markdown_it_does() -> None:
+    text = (
+        "[a](https://arxiv.org/abs/2305.18290v2#page=3) [b](https://b\u00fccher.example/x)\n"
+        "[c](<https://x.org/a b>) [d](https://x.org/[1]) [e](HTTPS://X.ORG/%7Euser)\n"
+    )
+    hrefs = [link.target for link in Document.from_text(text).links]
+    assert hrefs == [
+        "https://arxiv.org/abs/2305.18290v2#page=3",
+        "https://xn--bcher-kva.example/x",
+        "https://x.org/a%20b",
+        "https://x.org/%5B1%5D",
+        "HTTPS://X.ORG/%7Euser",
+    ]
