@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 import ssl
 import threading
@@ -186,3 +187,42 @@ def test_plain_http_links_load_no_ca_bundle(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_host_whose_every_address_refuses_is_refused(
+    closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No name server may be asked here, so the resolver is the one stand-in: it gives the
+    # name two loopback addresses, and the connections to both are real (and refused).
+    # Python 3.11 reports such a failure as one joined message without an errno.
+    real = asyncio.base_events.BaseEventLoop.getaddrinfo
+
+    async def resolve(self, host, port, *args, **kwargs):  # noqa: ANN001, ANN202
+        if host != "twice.test":
+            return await real(self, host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+            for address in ("127.0.0.1", "127.0.0.2")
+        ]
+
+    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", resolve)
+    url = f"http://twice.test:{closed_port}/"
+    result = check_urls([url], _config())[url]
+    assert (result.status, result.message) == (LinkStatus.ERROR, "connection refused")
+
+
+def test_no_route_on_one_address_and_refused_on_another_is_not_offline() -> None:
+    from blogtool.net.linkcheck import _describe_connect_error
+
+    unreachable = OSError(errno.ENETUNREACH, "Network is unreachable")
+    refused = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+    for errors in ([unreachable, refused], [refused, unreachable]):
+        try:
+            raise httpx.ConnectError("all failed") from ExceptionGroup("both", errors)
+        except httpx.ConnectError as exc:
+            failure = _describe_connect_error(exc)
+        assert (failure.message, failure.unreachable) == ("connection refused", False)
+    try:
+        raise httpx.ConnectError("all failed") from ExceptionGroup("both", [unreachable])
+    except httpx.ConnectError as exc:
+        assert _describe_connect_error(exc).unreachable

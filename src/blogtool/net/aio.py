@@ -14,8 +14,10 @@ server httpx's own transport.
 from __future__ import annotations
 
 import asyncio
+import re
 import select
 import ssl
+import sys
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -25,6 +27,12 @@ from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 
 # RFC 8305's recommended wait before trying the next address of a host (anyio waits the same).
 _HAPPY_EYEBALLS_DELAY = 0.25
+# When every address of a host fails, Python 3.12+ can raise each address's error (in an
+# ExceptionGroup); 3.11 joins them into one message, "Multiple exceptions: [Errno 111] ...,
+# [Errno 101] ...", whose errno is None. The link checker needs the errors themselves to tell
+# "refused" and "no route" (offline) apart.
+_ALL_ERRORS = {"all_errors": True} if sys.version_info >= (3, 12) else {}
+_JOINED_ERRNO = re.compile(r"\[Errno (\d+)\] ([^,\[]*)")
 
 
 class AsyncioStream(AsyncNetworkStream):
@@ -113,6 +121,18 @@ def _readable(sock: Any) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
+def _each_error(exc: BaseException) -> BaseException:
+    """``exc``, or for Python 3.11's joined message an ExceptionGroup of the errors it names
+    (rebuilt from their errno and text: the originals are gone)."""
+    message = str(exc)
+    if not isinstance(exc, OSError) or exc.errno is not None:
+        return exc
+    if not message.startswith("Multiple exceptions: "):
+        return exc
+    errors = [OSError(int(code), text.strip()) for code, text in _JOINED_ERRNO.findall(message)]
+    return ExceptionGroup(message, errors) if errors else exc
+
+
 class AsyncioBackend(AsyncNetworkBackend):
     """Opens :class:`AsyncioStream` connections for an ``httpcore.AsyncConnectionPool``."""
 
@@ -131,11 +151,20 @@ class AsyncioBackend(AsyncNetworkBackend):
                     port,
                     local_addr=(local_address, 0) if local_address else None,
                     happy_eyeballs_delay=_HAPPY_EYEBALLS_DELAY,
+                    **_ALL_ERRORS,
                 )
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(str(exc)) from exc
-        except OSError as exc:  # refused, unreachable, DNS (socket.gaierror)
-            raise httpcore.ConnectError(str(exc)) from exc
+        except (OSError, ExceptionGroup) as exc:  # refused, unreachable, DNS (socket.gaierror)
+            errors = _each_error(exc)
+            if errors is exc:
+                raise httpcore.ConnectError(str(exc)) from exc
+            # httpcore's pool re-raises "from None", which drops a cause but keeps the
+            # context: raised while handling the group, the error keeps it as its context.
+            try:
+                raise errors from exc
+            except ExceptionGroup:
+                raise httpcore.ConnectError(str(exc)) from errors
         sock = writer.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)

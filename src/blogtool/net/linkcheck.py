@@ -726,6 +726,9 @@ def _describe_connect_error(exc: Exception) -> _Failure:
             return _Failure(LinkStatus.ERROR, "connection refused")
         if isinstance(cause, ConnectionResetError):
             return _Failure(LinkStatus.ERROR, "connection reset while connecting", retryable=True)
+    # Only now: a host with an address that refused (reached, so online) and another with no
+    # route is not a sign of a missing network.
+    for cause in causes:
         if isinstance(cause, OSError) and cause.errno in _UNREACHABLE_ERRNOS:
             return _Failure(LinkStatus.ERROR, f"network unreachable: {cause}", unreachable=True)
     return _Failure(LinkStatus.ERROR, f"connection failed: {exc}")
