@@ -127,7 +127,7 @@ def links(
     elif remote:
         cache = None if no_cache else open_cache(config, settings, cache_dir)
         results = run_checks(list(remote), settings, cache, show_progress(quiet))
-        _warn_about_cache(cache)
+        _close_cache(cache)
     else:
         results = {}
 
@@ -213,7 +213,7 @@ def lint_findings(
     elif settings is not None and urls:
         cache = open_cache(config, settings, None)
         results = run_checks(urls, settings, cache, show_progress(quiet))
-        _warn_about_cache(cache)
+        _close_cache(cache)
         unchecked = offline_summary(results)
         if unchecked:
             click.echo(f"blogtool: {unchecked}", err=True)
@@ -297,8 +297,8 @@ def open_cache(config: Config, settings: LinkCheckConfig, option: str | None) ->
     return DiskCache.open(directory, max_age=settings.cache_max_age)
 
 
-def _warn_about_cache(cache: DiskCache | None) -> None:
-    """Print the cache's warnings, and close it: the run is done with it."""
+def _close_cache(cache: DiskCache | None) -> None:
+    """Print the cache's warnings and close it: the run is done with it."""
     if cache is None:
         return
     for warning in cache.warnings:
