@@ -91,11 +91,14 @@ class RawServer:
 
     ``behaviour(index)`` is asked what to do with the ``index``-th connection (from 0) once its
     request head has arrived. ``times`` holds those arrival times, ``max_in_flight`` the
-    largest number of requests it held at once.
+    largest number of requests it held at once. With ``keep_alive`` an answer does not say
+    ``Connection: close``, and the server hangs up 50 ms after it anyway, as servers do when
+    a kept-alive connection expires.
     """
 
-    def __init__(self, behaviour: Callable[[int], Action]) -> None:
+    def __init__(self, behaviour: Callable[[int], Action], keep_alive: bool = False) -> None:
         self.behaviour = behaviour
+        self.keep_alive = keep_alive
         self.times: list[float] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -146,9 +149,12 @@ class RawServer:
             with self._lock:
                 self.in_flight -= 1
             if status is not None and not self._stopped.is_set():
-                head = f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                close = "" if self.keep_alive else "Connection: close\r\n"
+                head = f"HTTP/1.1 {status}\r\nContent-Length: 0\r\n{close}\r\n"
                 with contextlib.suppress(OSError):
                     connection.sendall(head.encode())
+                if self.keep_alive:
+                    self._stopped.wait(0.05)
 
     def close(self) -> None:
         self._stopped.set()
@@ -159,11 +165,11 @@ class RawServer:
 
 
 @pytest.fixture
-def raw_server() -> Iterator[Callable[[Callable[[int], Action]], RawServer]]:
+def raw_server() -> Iterator[Callable[..., RawServer]]:
     servers: list[RawServer] = []
 
-    def start(behaviour: Callable[[int], Action]) -> RawServer:
-        server = RawServer(behaviour)
+    def start(behaviour: Callable[[int], Action], keep_alive: bool = False) -> RawServer:
+        server = RawServer(behaviour, keep_alive)
         servers.append(server)
         return server
 

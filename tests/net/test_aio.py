@@ -90,59 +90,16 @@ def test_untrusted_certificate_is_a_tls_error_and_not_retried(
     assert result.attempts == 1
 
 
-class _ClosesIdleConnections:
-    """Answers each request 200 on a kept-alive connection, then hangs up 50 ms later
-    without saying so (no ``Connection: close``), as servers do when a keep-alive expires."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.requests = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(5)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = connection.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
-            self.requests += 1
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-            self._stop.wait(0.05)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._listener.close()
-
-
-def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
-    server = _ClosesIdleConnections()
-    try:
-        urls = [f"http://127.0.0.1:{server.port}/a", f"http://127.0.0.1:{server.port}/b"]
-        # One connection at a time; the second check starts 0.3 s after the first, when the
-        # server has closed the connection the first one left idle.
-        config = _config(max_per_host=1, min_host_interval=0.3)
-        results = check_urls(urls, config)
-    finally:
-        server.close()
+def test_a_connection_the_server_closed_while_idle_is_not_reused(raw_server) -> None:
+    server = raw_server(lambda index: (0, "200 OK"), keep_alive=True)
+    urls = [server.url("/a"), server.url("/b")]
+    # One connection at a time; the second check starts 0.3 s after the first, when the
+    # server has closed the connection the first one left idle.
+    results = check_urls(urls, _config(max_per_host=1, min_host_interval=0.3))
     assert [results[url].status for url in urls] == [LinkStatus.OK, LinkStatus.OK]
     # Sent on the dead connection, the second request would have failed and been retried.
     assert [results[url].attempts for url in urls] == [1, 1]
-    assert (server.connections, server.requests) == (2, 2)
+    assert len(server.times) == 2
 
 
 def test_httpcore_errors_reach_the_caller_as_httpx_errors(closed_port: int) -> None:
