@@ -136,6 +136,27 @@ def test_relative_files_resolve_against_the_draft(tmp_path: Path) -> None:
     assert (missing.rule_id, missing.path) == ("BT704", doc.path)
 
 
+def test_links_written_in_html_are_checked_like_markdown_links(tmp_path: Path) -> None:
+    (tmp_path / "drafts" / "fig.png").parent.mkdir(parents=True)
+    (tmp_path / "drafts" / "fig.png").write_bytes(b"")
+    doc = _draft(
+        tmp_path,
+        "<figure><img src=\"fig.png\"><img src='gone.png'></figure>\n\n"
+        '<video poster="poster.png"><source src="clip.mp4"></video>\n\n'
+        '| <a href="https://example.com/a?x=1&amp;y=2">x</a> |\n|---|\n',
+    )
+
+    assert [(c.target, bool(c.problem)) for c in file_checks(doc)] == [
+        ("fig.png", False),
+        ("gone.png", True),
+        ("poster.png", True),
+        ("clip.mp4", True),
+    ]
+    assert list(collect_remote([doc])) == ["https://example.com/a?x=1&y=2"]
+    gone = file_checks(doc)[1]
+    assert doc.text[gone.start : gone.end] == "gone.png"
+
+
 def test_site_absolute_links_need_the_site_folder_unless_configured(tmp_path: Path) -> None:
     doc = _draft(tmp_path, "![a](/assets/a.png) ![b](/img/b.png) [c](/about/) [d](/2024/p.html)\n")
     (tmp_path / "assets").mkdir()

@@ -4,7 +4,7 @@ Every rule reads a :class:`Document` and nothing else. Offsets are indices into
 ``Document.text`` (a ``str``); :meth:`Document.position` turns them into the 1-based
 ``line:col`` of the original file.
 
-Three repairs happen before the parse, each recorded in ``Document.problems`` so that a
+Four repairs happen before the parse, each recorded in ``Document.problems`` so that a
 rule can report it, because CommonMark would otherwise let one mistake swallow the rest
 of the file and leave it unchecked:
 
@@ -18,10 +18,17 @@ The markers of each are blanked out (replaced by spaces, so every offset stays p
 the text is parsed again. Display math needs no repair: mdit-py-plugins' ``$$`` rule
 never runs past a blank line, so an unclosed ``$$`` stays in prose where the math rule
 finds it.
+
+Quote-fence lines (``\"\"\"``, ``'''`` and longer runs, alone on a line) are not a repair but
+an annotation: Markdown gives them no meaning, so their quotes are blanked in ``text`` (the
+file as it is kept in ``source``) before the parse, and the notes between them are parsed
+and checked as whatever they render as. ``raw_notes`` pairs the fences from the lines around
+each one, so a stray fence is reported alone and changes nothing else.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -130,9 +137,19 @@ class Problem:
 
 @dataclass(frozen=True)
 class RawNote:
-    start: int  # offset of the opening fence line
-    end: int
+    """A block of pasted notes between two quote-fence lines, or one fence left alone.
+
+    An annotation, not a region: the text between the fences is parsed and checked as the
+    Markdown it renders as. Only the fence lines' quotes are kept out of the prose.
+    ``closed`` is False for a fence that has no partner; ``opens`` then says whether the
+    lines around it read as the start of a block (True) or as its end.
+    """
+
+    start: int  # offset of the opening fence line (of the lone fence when not closed)
+    end: int  # offset just past the closing fence line
     closed: bool
+    empty: bool = False  # only blank lines between the fences
+    opens: bool = True
 
 
 @dataclass(eq=False)
@@ -164,6 +181,9 @@ class Document:
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
+        # ``text`` is what the rules read: the file with the quotes of quote-fence lines
+        # blanked (see ``_blank_quote_fences``); ``source`` keeps them. Same length, same lines.
+        self.source = text
         self.text = text
         self.line_starts = _line_starts(text)
         self.lines = text.split("\n")
@@ -173,6 +193,7 @@ class Document:
         self.math: list[MathSpan] = []
         self.comments: list[Comment] = []
         self.raw_notes: list[RawNote] = []
+        self._quote_fences: list[tuple[int, int]] = []  # the quote runs blanked for the parse
         self.sections: list[Section] = []
         self.front_matter: Region | None = None
         self.references: dict[str, str] = {}
@@ -193,14 +214,20 @@ class Document:
         return doc
 
     def _build(self) -> None:
-        text = self.text
-        parse_text = _blank_commented_out_post(text, self.problems)
+        parse_text = _blank_commented_out_post(self.source, self.problems)
         for _ in range(_MAX_REPAIRS):
             tokens, env = _parse(parse_text)
+            blanked = _blank_quote_fences(parse_text, tokens, self._quote_fences)
+            if blanked is not None:
+                parse_text = blanked
+                continue
             repaired = _repair_swallowing_block(parse_text, tokens, self.problems)
             if repaired is None:
                 break
             parse_text = repaired
+        if self._quote_fences:
+            self.text = _blank_spans(self.source, self._quote_fences)
+            self.lines = self.text.split("\n")
         self.tokens = tokens
         self.references = {
             label: ref.get("href", "") for label, ref in env.get("references", {}).items()
@@ -332,6 +359,26 @@ class Document:
                 self.comments.append(Comment(s, e, body))
             else:
                 self._mark(HTML_TAG, s, e)
+                self._add_html_links(m.group(0), s)
+
+    def _add_html_links(self, tag: str, start: int) -> None:
+        """Links written as HTML: ``<a href>``, ``<img src>``, ``<source src>``,
+        ``<video poster>`` ... Each is a :class:`Link` of kind ``html`` whose offsets span
+        the attribute's value, so a message points at the URL itself."""
+        name = _TAG_NAME.match(tag)
+        if name is None:
+            return
+        wanted = _HTML_LINK_ATTRIBUTES.get(name.group(1).lower())
+        if wanted is None:
+            return
+        for m in _HTML_ATTRIBUTE.finditer(tag, name.end()):
+            if m.group(1).lower() not in wanted:
+                continue
+            group = next(i for i in (2, 3, 4) if m.group(i) is not None)
+            value = html.unescape(m.group(group)).strip()
+            s, e = start + m.start(group), start + m.end(group)
+            is_image = name.group(1).lower() != "a"
+            self.links.append(Link("html", "", value, s, e, is_image))
 
     def _walk_inline(self, token: Any) -> None:
         children = token.children or []
@@ -409,26 +456,29 @@ class Document:
                 self._mark(REF_DEFINITION, start, start + len(line))
 
     def _find_raw_notes(self) -> None:
-        opened: int | None = None
-        for i, line in enumerate(self.lines):
-            if line.strip() != '"""':
+        """Pair the quote-fence lines blanked for the parse into blocks of notes.
+
+        Pairing looks only at each fence's neighbours, so a mistyped or stray fence costs at
+        most the report of its own block; nothing else depends on it.
+        """
+        if not self._quote_fences:
+            return
+        fences = []
+        for start, end in self._quote_fences:
+            if self._kinds[start] != 0:
+                continue  # inside a Liquid highlight block: code
+            self._mark(RAW_NOTE, start, end)
+            fences.append(bisect_right(self.line_starts, start) - 1)
+        lines = self.source.split("\n")
+        for first, last in pair_quote_fences(lines, fences):
+            s = self.line_starts[first]
+            if last is None:
+                opens = _fence_evidence(lines, first) >= 0
+                self.raw_notes.append(RawNote(s, s + len(lines[first]), False, opens=opens))
                 continue
-            start = self.line_starts[i]
-            if self._kinds[start + len(line) - len(line.lstrip())] not in (0,):
-                continue
-            if opened is None:
-                opened = i
-                continue
-            s = self.line_starts[opened]
-            e = start + len(line)
-            self._mark(RAW_NOTE, s, e)
-            self.raw_notes.append(RawNote(s, e, True))
-            opened = None
-        if opened is not None:
-            s = self.line_starts[opened]
-            e = s + len(self.lines[opened])
-            self._mark(RAW_NOTE, s, e)
-            self.raw_notes.append(RawNote(s, e, False))
+            e = self.line_starts[last] + len(lines[last])
+            empty = all(not line.strip() for line in self.lines[first + 1 : last])
+            self.raw_notes.append(RawNote(s, e, True, empty))
 
     def _find_bare_urls(self) -> None:
         prose = self._masked_text()
@@ -601,6 +651,19 @@ def _blank_runs(text: str, mask: bytearray | bytes) -> str:
 _TAG_OR_COMMENT = re.compile(
     r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<![A-Z][^>]*>", re.S
 )
+_TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
+# Which attributes of which elements hold a URL a reader follows or a browser loads.
+_HTML_LINK_ATTRIBUTES = {
+    "a": ("href",),
+    "img": ("src",),
+    "source": ("src",),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+}
+_HTML_ATTRIBUTE = re.compile(
+    r"""\s([A-Za-z_:][\w:.-]{0,40})\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+)
 # Liquid output and tags, and kramdown attribute lists ({:toc}, {: .note}) on the same footing
 _LIQUID_TAG = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^%\n]{0,300}%\}|\{:[^{}\n]{0,300}\}")
 _LIQUID_CODE = re.compile(r"\{%-?\s*(end)?(highlight|raw)\b")
@@ -772,14 +835,22 @@ _FRONT_MATTER_AT_START = re.compile(r"---[ \t]*\n(?:.*\n)*?(?:---|\.\.\.)[ \t]*(
 
 
 def _blank_commented_out_post(text: str, problems: list[Problem]) -> str:
-    """If one ``<!-- ... -->`` holds the whole post, blank its markers."""
-    fm = _FRONT_MATTER_AT_START.match(text)
+    """If one ``<!-- ... -->`` holds the whole post, blank its markers.
+
+    Quote-fence lines around the comment count as blank: they render as nothing either way.
+    """
+    view = (
+        _QUOTE_FENCE.sub(lambda m: " " * len(m.group(0)), text)
+        if '"""' in text or "'''" in text
+        else text
+    )
+    fm = _FRONT_MATTER_AT_START.match(view)
     body_start = fm.end() if fm else 0
-    stripped_at = len(text) - len(text[body_start:].lstrip())
-    if not text.startswith("<!--", stripped_at):
+    stripped_at = len(view) - len(view[body_start:].lstrip())
+    if not view.startswith("<!--", stripped_at):
         return text
-    close = text.find("-->", stripped_at + 4)
-    if close < 0 or text[close + 3 :].strip():
+    close = view.find("-->", stripped_at + 4)
+    if close < 0 or view[close + 3 :].strip():
         return text
     problems.append(Problem("commented_out", stripped_at, close + 3))
     text = _blank(text, stripped_at, stripped_at + 4)
@@ -792,12 +863,14 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 def _repair_swallowing_block(text: str, tokens: list[Any], problems: list[Problem]) -> str | None:
     """Find the first block that runs unclosed to the end of the file and blank its opener."""
     starts = _line_starts(text)
-    lines_total = len(starts)
+    # lines up to the last one with something on it: markdown-it leaves trailing blank lines
+    # (or blanked markers) out of an unclosed fence's map
+    lines_used = bisect_right(starts, len(text.rstrip()) - 1)
     for token in tokens:
         if token.level != 0 or token.map is None:
             continue
         first, last = token.map
-        if token.type == "fence" and last >= lines_total - (1 if text.endswith("\n") else 0):
+        if token.type == "fence" and last >= lines_used:
             if not _fence_closed(text, token, starts):
                 start = starts[first]
                 m = _FENCE_OPEN.match(text, start)
@@ -844,3 +917,104 @@ def _fence_closed(text: str, token: Any, starts: list[int]) -> bool:
 def _line_end(text: str, pos: int) -> int:
     end = text.find("\n", pos)
     return len(text) if end < 0 else end
+
+
+# A line that fences pasted notes, as authors type it: three or more double or single quotes
+# alone on the line (after any blockquote markers), trailing spaces allowed.
+_QUOTE_FENCE = re.compile(r"^(?:[ \t]{0,3}>)*[ \t]{0,3}(\"{3,12}|'{3,12})[ \t]*$", re.M)
+
+
+def _blank_quote_fences(text: str, tokens: list[Any], blanked: list[tuple[int, int]]) -> str | None:
+    """Blank the quotes of every quote-fence line outside code, recording their spans.
+
+    ``\"\"\"`` means nothing to Markdown, but a fence line glued to a paragraph changes how
+    the lines around it parse. Blanked, the notes between fences parse exactly as they would
+    without the fences, so no rule's findings depend on them. Returns None when there is
+    nothing (more) to blank.
+    """
+    if '"""' not in text and "'''" not in text:
+        return None
+    found = list(_QUOTE_FENCE.finditer(text))
+    if not found:
+        return None
+    code_lines: set[int] = set()
+    for token in tokens:
+        if token.map is None or token.nesting == -1:
+            continue
+        if token.type in ("fence", "code_block", "front_matter") or (
+            token.type == "html_block" and _RAW_HTML_OPEN.match(token.content.lstrip())
+        ):
+            code_lines.update(range(*token.map))
+    starts = _line_starts(text)
+    new = [m.span(1) for m in found if bisect_right(starts, m.start()) - 1 not in code_lines]
+    if not new:
+        return None
+    blanked.extend(new)
+    blanked.sort()
+    return _blank_spans(text, new)
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each of the sorted, disjoint ``spans`` (none holding a newline) blanked."""
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        pieces += [text[last:start], " " * (end - start)]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _is_boundary(lines: list[str], i: int) -> bool:
+    """A line that ends a block of text around it: none, blank, or a heading."""
+    if not 0 <= i < len(lines):
+        return True
+    line = lines[i].strip()
+    return not line or line.startswith("#")
+
+
+def _is_content(lines: list[str], i: int) -> bool:
+    return not _is_boundary(lines, i) and _QUOTE_FENCE.match(lines[i]) is None
+
+
+def _fence_evidence(lines: list[str], i: int) -> int:
+    """How much more fence line ``i`` reads as an opener than as a closer (-2 to 2)."""
+    return _opener_evidence(lines, i) - _closer_evidence(lines, i)
+
+
+def _opener_evidence(lines: list[str], i: int) -> int:
+    return _is_boundary(lines, i - 1) + _is_content(lines, i + 1)
+
+
+def _closer_evidence(lines: list[str], i: int) -> int:
+    return _is_content(lines, i - 1) + _is_boundary(lines, i + 1)
+
+
+def pair_quote_fences(lines: list[str], fences: list[int]) -> list[tuple[int, int | None]]:
+    """Pair 0-based quote-fence lines into (opener, closer) blocks, or (fence, None) alone.
+
+    Blocks of notes do not nest, so a block is two consecutive fences. Each pair is scored
+    by how much its first fence reads as an opener (blank or heading above, text below) and
+    its second as a closer (text above, blank below); a fence alone scores nothing. The
+    pairing with the best total wins, so one stray fence is left alone instead of flipping
+    every later pair.
+    """
+    n = len(fences)
+    best = [0] * (n + 2)
+    paired = [False] * (n + 1)
+    for k in range(n - 2, -1, -1):
+        score = _opener_evidence(lines, fences[k]) + _closer_evidence(lines, fences[k + 1]) - 1
+        best[k] = best[k + 1]
+        if score + best[k + 2] > best[k]:
+            best[k] = score + best[k + 2]
+            paired[k] = True
+    out: list[tuple[int, int | None]] = []
+    k = 0
+    while k < n:
+        if paired[k]:
+            out.append((fences[k], fences[k + 1]))
+            k += 2
+        else:
+            out.append((fences[k], None))
+            k += 1
+    return out

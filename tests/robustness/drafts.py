@@ -111,7 +111,10 @@ def blocks(draw: st.DrawFn) -> str:
     if choice == 15:
         return f"---\ntitle: {body}\ntags: [a, b]\n---"
     if choice == 16:
-        return f'"""\n{body}\n"""' if draw(st.booleans()) else f'"""\n{body}'
+        fence = draw(st.sampled_from(['"""', '""""', "'''", '"""  ', '> """']))
+        inside = draw(st.sampled_from([body, "", f"{body}\n\n<details>\n<summary>{body}"]))
+        closer = draw(st.sampled_from(['"""', '""""', "'''", ""]))
+        return f"{fence}\n{inside}\n{closer}"
     if choice == 17:
         prefix = draw(st.sampled_from(["> ", "- ", "1. ", "    ", "> - ", "  * "]))
         return "\n".join(prefix * draw(st.integers(1, 8)) + body for _ in range(2))

@@ -635,7 +635,7 @@ def math_sources(doc: Document) -> list[MathSource]:
     Top-level amsmath environments are read up to their ``\\end{...}`` line, which
     markdown-it's token map leaves out. A line that starts and ends with ``$$`` is one
     block to markdown-it even when it reads ``$$a$$ text $$b$$``; MathJax sees two
-    formulas there, and so do these rules. Spans in raw notes and comments are skipped.
+    formulas there, and so do these rules. Spans in comments are skipped.
     """
     text = doc.text
     out: list[MathSource] = []

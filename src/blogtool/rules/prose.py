@@ -31,8 +31,13 @@ def raw_note_fence(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A block fenced by lines of ``\"\"\"``: notes pasted into the draft.
 
     Markdown has no such fence, so the notes render as paragraphs with stray quote
-    marks. Rewrite them as prose or remove them; reported at the opening line, also when
-    the block is never closed. ``\"\"\"`` inside a code block is left alone.
+    marks. Rewrite them as prose or remove them. Fence lines are recognised as authors type
+    them: ``\"\"\"``, longer runs such as ``\"\"\"\"``, ``'''``, trailing spaces. A block is
+    reported once, at its opening line; a fence with no partner is reported alone, at its
+    own line. Which fences pair up is decided from the lines around each fence (a blank
+    line or heading before an opener, text after it), so one stray fence never flips the
+    pairs after it. The text inside is checked by every other rule as the Markdown it
+    renders as. ``\"\"\"`` inside a code block is left alone.
 
     Bad:
 
@@ -46,15 +51,23 @@ def raw_note_fence(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         plays its part.
     """
     for note in doc.raw_notes:
-        if note.closed:
+        fence = doc.source[note.start : note.end].split("\n", 1)[0].strip()
+        if note.closed and note.empty:
+            message = f"empty block of pasted notes: remove the two {fence} lines"
+        elif note.closed:
             message = (
-                'block of pasted notes between """ lines: rewrite it as prose or remove it '
-                '(and the """ lines)'
+                f"block of pasted notes between {fence} lines: rewrite it as prose or "
+                f"remove it (and the {fence} lines)"
+            )
+        elif note.opens:
+            message = (
+                f"{fence} line opens a block of pasted notes that is never closed: rewrite "
+                "the notes as prose or remove them, and this line"
             )
         else:
             message = (
-                '""" line opens a block of pasted notes that is never closed: rewrite the '
-                "notes as prose or remove them, and this line"
+                f"{fence} line closes a block of pasted notes that was never opened: remove "
+                "it, or add the opening line where the notes start"
             )
         yield Hit(note.start, note.end, message)
 
