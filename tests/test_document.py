@@ -203,3 +203,29 @@ def test_link_targets_are_normalized_as_markdown_it_does() -> None:
         "https://x.org/%5B1%5D",
         "HTTPS://X.ORG/%7Euser",
     ]
+
+
+def test_backslash_delimited_math_is_math_with_escapes_resolved() -> None:
+    text = (
+        "Loss \\\\( \\mathcal{L} = \\\\{ x_i \\\\} \\\\) and \\( \\alpha \\) here.\n\n"
+        "\\\\[\n\\mathbf{W}\n\\\\]\n\n"
+        "See \\[citation needed\\] and \\[ x^2 \\]. An open \\\\( never closes.\n"
+    )
+    doc = Document.from_text(text)
+    spans = [(m.display, text[m.start : m.end], m.content) for m in doc.math]
+    assert spans == [
+        (False, "\\\\( \\mathcal{L} = \\\\{ x_i \\\\} \\\\)", " \\mathcal{L} =  \\{ x_i  \\} "),
+        (False, "\\( \\alpha \\)", " \\alpha "),
+        (True, "\\\\[\n\\mathbf{W}\n\\\\]", "\n\\mathbf{W}\n"),
+        (True, "\\[ x^2 \\]", " x^2 "),
+    ]
+    prose = doc.prose_text
+    assert "mathcal" not in prose and "alpha" not in prose and "mathbf" not in prose
+    assert "citation needed" in prose and "never closes" in prose
+
+
+def test_footnote_labels_and_entities_are_not_prose() -> None:
+    text = "A claim[^songermon] &mdash; and &#8212; [^nolabel] too.\n\n[^songermon]: The note.\n"
+    prose = Document.from_text(text).prose_text
+    assert "songermon" not in prose and "mdash" not in prose and "8212" not in prose
+    assert "[^nolabel]" in prose and "The note." in prose

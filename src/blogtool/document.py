@@ -112,11 +112,17 @@ class Link:
 
 @dataclass(frozen=True)
 class MathSpan:
+    r"""A formula. ``content_end`` is set for spans between backslash delimiters
+    (``\\(...\\)``, ``\\[...\\]``, ``\(...\)``, ``\[...\]``): their ``content`` is the source
+    between ``content_start`` and ``content_end`` with Markdown's backslash escapes resolved
+    as the renderer resolves them, padded so every character keeps its offset."""
+
     display: bool
     content: str
     start: int
     end: int
     content_start: int
+    content_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,9 @@ class Document:
         self._find_reference_definitions(tokens)
         self._mark_liquid()
         self._find_raw_notes()
+        self._find_backslash_math()
+        self._find_footnote_labels()
+        self._find_entities()
         self._find_bare_urls()
         self._build_sections(tokens)
 
@@ -480,6 +489,57 @@ class Document:
             empty = all(not line.strip() for line in self.lines[first + 1 : last])
             self.raw_notes.append(RawNote(s, e, True, empty))
 
+    def _find_backslash_math(self) -> None:
+        r"""Math between backslash delimiters, which markdown-it reads as escaped brackets.
+
+        ``\\( x \\)`` and ``\\[ x \\]`` render as ``\( x \)`` and ``\[ x \]`` (the Hugging
+        Face blog's convention); ``\( x \)`` is MathJax's own. A span stays inside one
+        paragraph, as MathJax's does. ``\[ ... \]`` with one backslash is also how prose
+        escapes brackets, so it counts only when its content looks like TeX.
+        """
+        text = self.text
+        if "\\(" not in text and "\\[" not in text:
+            return
+        prose = self._masked_text()
+        pos = 0
+        while True:
+            m = _MATH_OPENER.search(prose, pos)
+            if m is None:
+                return
+            opener = m.group(0)
+            closer = opener[:-1] + ("]" if opener.endswith("[") else ")")
+            stop = _paragraph_end(prose, m.end())
+            close = prose.find(closer, m.end(), stop)
+            if close < 0:
+                # no closer in this paragraph: later openers of this paragraph find none either
+                pos = m.end() if prose.find(opener, m.end(), stop) < 0 else stop
+                continue
+            content_start, end = m.end(), close + len(closer)
+            raw = text[content_start:close]
+            pos = end
+            display = opener.endswith("[")
+            if opener == "\\[" and not _TEX_HINT.search(raw):
+                continue  # \[citation needed\]: brackets escaped in prose
+            self._mark(MATH_BLOCK if display else MATH_INLINE, m.start(), end)
+            content = _MARKDOWN_ESCAPE.sub(lambda e: " " + e.group(1), raw)
+            self.math.append(MathSpan(display, content, m.start(), end, content_start, close))
+
+    def _find_footnote_labels(self) -> None:
+        """``[^label]`` references and the ``[^label]:`` of their notes are not prose."""
+        if not self.footnotes and "[^" not in self.text:
+            return
+        prose = self._masked_text()
+        for m in _FOOTNOTE_LABEL.finditer(prose):
+            if m.group(1) in self.footnotes:
+                self._mark(LINK_TARGET, m.start(), m.end())
+
+    def _find_entities(self) -> None:
+        """``&mdash;``, ``&#8212;``: a character written as an HTML entity is not a word."""
+        if "&" not in self.text:
+            return
+        for m in _ENTITY.finditer(self._masked_text()):
+            self._mark(HTML_TAG, m.start(), m.end())
+
     def _find_bare_urls(self) -> None:
         prose = self._masked_text()
         link_spans = sorted((link.start, link.end) for link in self.links)
@@ -664,6 +724,21 @@ _HTML_LINK_ATTRIBUTES = {
 _HTML_ATTRIBUTE = re.compile(
     r"""\s([A-Za-z_:][\w:.-]{0,40})\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
 )
+# Backslash math delimiters, longest first: \\( \\[ (Markdown source of \( \[), then \( \[
+_MATH_OPENER = re.compile(r"(?<!\\)(?:\\\\[(\[]|\\[(\[])")
+_TEX_HINT = re.compile(r"\\[A-Za-z]|[\^_=]")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_FOOTNOTE_LABEL = re.compile(r"\[\^([^\]\s]{1,200})\](?::)?")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_BLANK_LINE_AFTER = re.compile(r"\n[ \t]*\n")
+
+
+def _paragraph_end(text: str, pos: int) -> int:
+    """Offset of the next blank line after ``pos`` (or the end of ``text``)."""
+    m = _BLANK_LINE_AFTER.search(text, pos)
+    return m.start() if m else len(text)
+
+
 # Liquid output and tags, and kramdown attribute lists ({:toc}, {: .note}) on the same footing
 _LIQUID_TAG = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^%\n]{0,300}%\}|\{:[^{}\n]{0,300}\}")
 _LIQUID_CODE = re.compile(r"\{%-?\s*(end)?(highlight|raw)\b")

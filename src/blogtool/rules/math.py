@@ -1,7 +1,8 @@
 """LaTeX math rules: every math span should be something MathJax can typeset.
 
-The rules read ``doc.math`` (inline ``$...$``, display ``$$...$$`` and top-level amsmath
-environments) and one search of the prose for a ``$$`` that never became math (BT302).
+The rules read ``doc.math`` (inline ``$...$``, display ``$$...$$``, top-level amsmath
+environments, and ``\\(...\\)``, ``\\[...\\]`` with one or two backslashes) and one
+search of the prose for a ``$$`` that never became math (BT302).
 
 How a span is checked. One linear pass, :func:`scan_math`, walks the TeX source the way
 MathJax does (control words and symbols, ``%`` comments, braces, environments,
@@ -641,6 +642,9 @@ def math_sources(doc: Document) -> list[MathSource]:
     out: list[MathSource] = []
     for span in doc.math:
         if doc.kind_at(span.start) in (RAW_NOTE, COMMENT):
+            continue
+        if span.content_end is not None:  # \\( ... \\) and its kin: escapes resolved
+            out.append(MathSource(span, span.content_start, span.content))
             continue
         raw = text[span.start : span.end]
         if not span.display:
