@@ -381,8 +381,12 @@ def empty_heading(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 def multiple_h1(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """More than one H1 (``#``) heading in the body of the post.
 
-    A post has one title. A front matter ``title:`` together with one H1 in the body is
-    common and is not flagged; the second H1 of the body and later ones are.
+    A post has one title: the first H1 of the body, or the front matter's ``title:``
+    (which the site's layout shows as the page's H1). An H1 after it is reported when the
+    post's sections are ``##``, as a pasted answer heading or a mistyped ``# 2018`` is.
+    Many published posts take the title from the front matter and write every section as
+    ``#``: when the first heading of such a body is an H1 that does not repeat the title,
+    H1 is the post's section level and nothing is reported.
 
     Bad:
 
@@ -396,17 +400,38 @@ def multiple_h1(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         ...
         ## 2018
     """
-    first: Heading | None = None
-    for heading in headings(doc):
+    found = headings(doc)
+    if not found:
+        return
+    title = _front_matter_title(doc)
+    first = found[0]
+    if title is not None and first.level == 1 and _normalised(first.section.title) != title:
+        return  # the front matter holds the title; the body's sections are H1
+    where = "in the front matter" if title is not None else None
+    for heading in found:
         if heading.level != 1:
             continue
-        if first is None:
-            first = heading
+        if where is None:
+            where = f"on line {heading.section.line}"
             continue
+        if heading is first:
+            continue  # the title again, under the front matter's
         yield heading.hit(
-            f"second H1 (the first is on line {first.section.line}): a post has one title; "
-            "use ## for sections"
+            f"second H1 (the title is {where}): a post has one title; use ## for sections"
         )
+
+
+_TITLE_LINE = re.compile(r"^title:[ \t]*(.*?)[ \t]*$", re.M)
+
+
+def _front_matter_title(doc: Document) -> str | None:
+    """The front matter's ``title:``, normalised as headings are compared, or None."""
+    if doc.front_matter is None:
+        return None
+    m = _TITLE_LINE.search(doc.text, doc.front_matter.start, doc.front_matter.end)
+    if m is None or not m.group(1).strip("\"' "):
+        return None
+    return _normalised(m.group(1).strip("\"'"))
 
 
 # ---------------------------------------------------------------------- BT408
