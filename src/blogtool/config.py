@@ -61,6 +61,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "cache_dir": str,
         "check_in_lint": bool,
         "site_root": str,
+        "max_body_bytes": int,
+        "allow_private": bool,
     },
     "arxiv": {
         "api_url": str,

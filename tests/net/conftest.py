@@ -17,6 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from blogtool.net.linkcheck import LinkCheckConfig
+from robustness.hostile import HostileServer
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def web(_web_server: HTTPServer) -> Iterator[Web]:
 Action = tuple[float | None, str | None]
 
 
-class RawServer:
+class RawServer(HostileServer):
     """A bare TCP server on 127.0.0.1 for what HTTP servers will not do: stall, hang up.
 
     ``behaviour(index)`` is asked what to do with the ``index``-th connection (from 0) once its
@@ -102,66 +103,25 @@ class RawServer:
         self.times: list[float] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self._stopped = threading.Event()
         self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self.port = self._listener.getsockname()[1]
-        self._threads: list[threading.Thread] = []
-        self._acceptor = threading.Thread(target=self._accept, daemon=True)
-        self._acceptor.start()
+        super().__init__()
 
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _accept(self) -> None:
-        index = 0
-        while not self._stopped.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(connection, index), daemon=True)
-            index += 1
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, connection: socket.socket, index: int) -> None:
-        with connection:
-            connection.settimeout(5)
-            data = b""
-            try:
-                while b"\r\n\r\n" not in data:
-                    chunk = connection.recv(4096)
-                    if not chunk:
-                        return
-                    data += chunk
-            except OSError:
-                return
-            with self._lock:
-                self.times.append(time.monotonic())
-                self.in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            delay, status = self.behaviour(index)
-            self._stopped.wait(delay)
-            with self._lock:
-                self.in_flight -= 1
-            if status is not None and not self._stopped.is_set():
-                close = "" if self.keep_alive else "Connection: close\r\n"
-                head = f"HTTP/1.1 {status}\r\nContent-Length: 0\r\n{close}\r\n"
-                with contextlib.suppress(OSError):
-                    connection.sendall(head.encode())
-                if self.keep_alive:
-                    self._stopped.wait(0.05)
-
-    def close(self) -> None:
-        self._stopped.set()
-        self._listener.close()
-        self._acceptor.join(timeout=2)
-        for thread in self._threads:
-            thread.join(timeout=2)
+    def handle(self, connection: socket.socket, request: bytes, index: int) -> None:
+        with self._lock:
+            self.times.append(time.monotonic())
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        delay, status = self.behaviour(index)
+        self.stopped.wait(delay)
+        with self._lock:
+            self.in_flight -= 1
+        if status is not None and not self.stopped.is_set():
+            close = "" if self.keep_alive else "Connection: close\r\n"
+            head = f"HTTP/1.1 {status}\r\nContent-Length: 0\r\n{close}\r\n"
+            with contextlib.suppress(OSError):
+                connection.sendall(head.encode())
+            if self.keep_alive:
+                self.stopped.wait(0.05)
 
 
 @pytest.fixture
@@ -238,6 +198,7 @@ def make_config() -> Callable[..., LinkCheckConfig]:
             backoff_base=0.01,
             max_retry_wait=3.0,
             max_retries=2,
+            allow_private=True,  # every server of these tests is on 127.0.0.1
         )
         return dataclasses.replace(base, **changes)
 

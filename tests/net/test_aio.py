@@ -59,7 +59,12 @@ def tls_server(ca: trustme.CA) -> Iterator[int]:
 
 
 def _config(**changes: object) -> LinkCheckConfig:
-    settings: dict = {"min_host_interval": 0.0, "max_retries": 1, "backoff_base": 0.01}
+    settings: dict = {
+        "min_host_interval": 0.0,
+        "max_retries": 1,
+        "backoff_base": 0.01,
+        "allow_private": True,
+    }
     return LinkCheckConfig(**{**settings, **changes})
 
 

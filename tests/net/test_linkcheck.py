@@ -578,7 +578,9 @@ def test_connections_to_a_server_are_reused() -> None:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         # /missing: HEAD 404, then GET 404 with a body, which is read so the connection stays.
         urls = [f"{base}/ok/{index}" for index in range(5)] + [f"{base}/missing"]
-        config = LinkCheckConfig(max_per_host=1, min_host_interval=0.0, max_retries=0)
+        config = LinkCheckConfig(
+            max_per_host=1, min_host_interval=0.0, max_retries=0, allow_private=True
+        )
         results = check_urls(urls, config)
     finally:
         server.shutdown()

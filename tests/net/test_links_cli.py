@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .conftest import NoNetworkTransport, RawServer, Web
 
 # No spacing between requests and no retries: the answers under test are final at once.
-FAST = "[links]\nmin_host_interval = 0\nmax_retries = 0\ntimeout = 5\n"
+FAST = "[links]\nmin_host_interval = 0\nmax_retries = 0\ntimeout = 5\nallow_private = true\n"
 
 DRAFT = """\
 # Post
@@ -259,7 +259,7 @@ def test_timeout_flag_overrides_the_config(
 
     assert result.exit_code == 1
     assert "timeout" in result.stdout
-    assert "no response within 0.2s" in result.stdout
+    assert "no complete response within 0.2s" in result.stdout
 
 
 def test_max_concurrency_flag_limits_requests_in_flight(

@@ -428,7 +428,8 @@ def test_link_checking_runs_uncached_with_a_warning(unwritable_cache: Path, http
     httpserver.expect_request("/gone").respond_with_data("", status=404)
     root = unwritable_cache.parent
     (root / "blogtool.toml").write_text(
-        "[links]\nmin_host_interval = 0\nmax_retries = 0\ntimeout = 5\n", encoding="utf-8"
+        "[links]\nmin_host_interval = 0\nmax_retries = 0\ntimeout = 5\nallow_private = true\n",
+        encoding="utf-8",
     )
     draft = root / "links.md"
     draft.write_text(f"# Links\n\nA [dead one]({httpserver.url_for('/gone')}).\n", "utf-8")

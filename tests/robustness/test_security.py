@@ -168,7 +168,8 @@ def test_lint_check_links_follows_no_redirect_to_a_local_file(
         "", status=302, headers={"Location": "file:///etc/passwd"}
     )
     (tmp_path / "blogtool.toml").write_text(
-        "[links]\nmin_host_interval = 0\nmax_retries = 0\ntimeout = 5\n", encoding="utf-8"
+        "[links]\nmin_host_interval = 0\nmax_retries = 0\ntimeout = 5\nallow_private = true\n",
+        encoding="utf-8",
     )
     draft = tmp_path / "draft.md"
     draft.write_text(

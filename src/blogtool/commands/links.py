@@ -239,6 +239,8 @@ def link_check_settings(
         "exclude": "excludes",
         "user_agent": "user_agent",
         "cache_max_age": "cache_max_age",
+        "max_body_bytes": "max_body_bytes",
+        "allow_private": "allow_private",
     }
     values: dict[str, Any] = {field: section[key] for key, field in names.items() if key in section}
     where = config.where("links")

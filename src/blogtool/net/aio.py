@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import select
+import socket
 import ssl
 import sys
 from collections.abc import AsyncIterator, Iterable
@@ -134,7 +135,28 @@ def _each_error(exc: BaseException) -> BaseException:
 
 
 class AsyncioBackend(AsyncNetworkBackend):
-    """Opens :class:`AsyncioStream` connections for an ``httpcore.AsyncConnectionPool``."""
+    """Opens :class:`AsyncioStream` connections for an ``httpcore.AsyncConnectionPool``.
+
+    With ``allow_private=False`` a host is looked up first and refused when any of its
+    addresses is private, loopback or link-local; the address actually reached is checked
+    again once connected, before a byte is sent, so a name that resolves differently the
+    second time (DNS rebinding) gains nothing.
+    """
+
+    def __init__(self, allow_private: bool = True) -> None:
+        self.allow_private = allow_private
+
+    async def _refuse_private(self, host: str, port: int) -> None:
+        from blogtool.net.http import PrivateAddress, is_private
+
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            return  # the connection attempt reports the lookup failure
+        for *_, sockaddr in infos:
+            if is_private(str(sockaddr[0])):
+                raise PrivateAddress(host, str(sockaddr[0]))
 
     async def connect_tcp(
         self,
@@ -146,6 +168,8 @@ class AsyncioBackend(AsyncNetworkBackend):
     ) -> AsyncNetworkStream:
         try:
             async with asyncio.timeout(timeout):
+                if not self.allow_private:
+                    await self._refuse_private(host, port)
                 reader, writer = await asyncio.open_connection(
                     host,
                     port,
@@ -165,10 +189,23 @@ class AsyncioBackend(AsyncNetworkBackend):
                 raise errors from exc
             except ExceptionGroup:
                 raise httpcore.ConnectError(str(exc)) from errors
+        if not self.allow_private:
+            self._check_peer(host, writer)
         sock = writer.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
         return AsyncioStream(reader, writer)
+
+    @staticmethod
+    def _check_peer(host: str, writer: asyncio.StreamWriter) -> None:
+        from blogtool.net.http import PrivateAddress, is_private
+
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if peer else ""
+        if is_private(address):
+            writer.transport.abort()
+            error = PrivateAddress(host, address)
+            raise httpcore.ConnectError(str(error)) from error
 
     async def connect_unix_socket(
         self,

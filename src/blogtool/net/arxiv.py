@@ -7,21 +7,43 @@ cache for a day so a repeated run asks nothing.
 
 Every failure reaches the caller as an :class:`ArxivError` with a one-line human message;
 no raw ``httpx`` exception escapes.
+
+Nothing a server sends can hold a run or fill its memory: each request has a deadline for
+the whole exchange (``timeout``: connecting, headers and body), an answer larger than
+``max_response_bytes`` (counted after decompression) is refused, and a server that asks to
+wait longer than ``max_wait`` gets an error saying when to try again. What an answer holds
+is data, never markup: every :class:`Paper` field is plain one-line text from the moment it
+is built, whether from the feed or from the cache.
 """
 
 from __future__ import annotations
 
-import email.utils
+import asyncio
+import dataclasses
+import math
 import os
+import re
 import time
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from blogtool.arxiv_id import ArxivId, InvalidArxivId, parse_arxiv_id
-from blogtool.net.http import DEFAULT_USER_AGENT
+from blogtool.net.http import (
+    DEFAULT_MAX_WAIT,
+    DEFAULT_USER_AGENT,
+    ResponseTooLarge,
+    UnsupportedEncoding,
+    build_async_transport,
+    environment_proxy,
+    parse_retry_after,
+    read_limited,
+    retry_hint,
+)
+from blogtool.safetext import one_line
 
 if TYPE_CHECKING:
     import httpx
@@ -49,9 +71,14 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _ERROR_ID_MARK = "arxiv.org/api/errors"
 _IDS_PER_REQUEST = 50
-# A server that asks for a longer pause than this gets an error instead of a frozen run.
-_MAX_RETRY_WAIT = 120.0
+# A feed of 50 papers is about 150 kB; this leaves room for long author lists.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+DEFAULT_TIMEOUT = 15.0
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+# arXiv opened in August 1991: an earlier date in its metadata is an error, and the year of
+# the paper's ID is the better guess.
+_FIRST_ARXIV_YEAR = 1991
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]`\\]+")
 
 
 class ArxivError(Exception):
@@ -76,7 +103,15 @@ class ArxivBadId(ArxivError):
 
 @dataclass(frozen=True)
 class Paper:
-    """Metadata of one paper version as the arXiv API describes it."""
+    """Metadata of one paper version as the arXiv API describes it.
+
+    Built from whatever a server or a cache file holds, so it checks itself: a field of the
+    wrong type is a :class:`TypeError`, an ID that is not one a :class:`ValueError`; text
+    fields become plain one-line text (:func:`blogtool.safetext.one_line`); a link that is
+    not a plain http(s) URL becomes the ID's own, and a date before arXiv existed is
+    dropped. Putting a field into Markdown is still the caller's job
+    (:func:`blogtool.safetext.markdown_inline`).
+    """
 
     arxiv_id: str
     version: int | None
@@ -88,6 +123,39 @@ class Paper:
     primary_category: str | None
     abs_url: str
     pdf_url: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.arxiv_id, str):
+            raise TypeError(f"arxiv_id must be a string, not {type(self.arxiv_id).__name__}")
+        parsed = parse_arxiv_id(self.arxiv_id)
+        if parsed.base != self.arxiv_id:
+            raise ValueError(f"{self.arxiv_id!r} is not an arXiv ID without a version")
+        version = self.version
+        if version is not None and (type(version) is not int or version < 1):
+            raise TypeError(f"version must be a positive integer or None, not {version!r}")
+        if not isinstance(self.authors, tuple):
+            raise TypeError(f"authors must be a tuple, not {type(self.authors).__name__}")
+        for name in ("published", "updated"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, date):
+                raise TypeError(f"{name} must be a date or None, not {type(value).__name__}")
+            if value is not None and value.year < _FIRST_ARXIV_YEAR:
+                object.__setattr__(self, name, None)
+        clean = {
+            "title": _plain(self.title, "title"),
+            "authors": tuple(
+                name for author in self.authors if (name := _plain(author, "an author"))
+            ),
+            "abstract": _plain(self.abstract, "abstract"),
+            "primary_category": None
+            if self.primary_category is None
+            else _plain(self.primary_category, "primary_category") or None,
+        }
+        versioned = dataclasses.replace(parsed, version=version)
+        clean["abs_url"] = _plain_url(self.abs_url, versioned.abs_url)
+        clean["pdf_url"] = _plain_url(self.pdf_url, versioned.pdf_url)
+        for name, value in clean.items():
+            object.__setattr__(self, name, value)
 
     @property
     def versioned_id(self) -> str:
@@ -102,6 +170,10 @@ class Paper:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Paper:
+        """The paper :meth:`to_json` stored; TypeError, KeyError or ValueError if the data
+        (a damaged or foreign cache entry) is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("authors"), list):
+            raise TypeError("not a stored paper")
         return cls(
             arxiv_id=data["arxiv_id"],
             version=data["version"],
@@ -122,6 +194,10 @@ class ArxivClient:
     ``api_url`` defaults to ``$BLOGTOOL_ARXIV_API_URL``, then to :data:`DEFAULT_API_URL`.
     ``min_interval`` is the pause in seconds between the end of one request and the start of
     the next; the backoff after throttling grows from it. ``cache`` is optional.
+    ``timeout`` is the deadline of each whole exchange, ``max_response_bytes`` the largest
+    answer read (after decompression) and ``max_wait`` the longest pause a server may ask
+    for. Requests run on an event loop of their own (:func:`asyncio.run`), so the client is
+    for synchronous callers.
     """
 
     def __init__(
@@ -129,32 +205,36 @@ class ArxivClient:
         api_url: str | None = None,
         cache: DiskCache | None = None,
         min_interval: float = 3.0,
-        timeout: float = 15.0,
+        timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 3,
         *,
         cache_max_age: float = CACHE_MAX_AGE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_wait: float = DEFAULT_MAX_WAIT,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # Name the environment only when the URL came from it (a config file is checked,
+        # with its line, when it is loaded).
+        from_env = not api_url and bool(os.environ.get(ENV_API_URL))
+        source = f" (from ${ENV_API_URL})" if from_env else ""
         self.api_url = (api_url or os.environ.get(ENV_API_URL) or DEFAULT_API_URL).rstrip("/")
-        if not self.api_url.startswith(("http://", "https://")):
-            raise ArxivError(
-                f"invalid arXiv API URL {self.api_url!r} (from the argument or ${ENV_API_URL}): "
-                "it must start with http:// or https://"
-            )
+        problem = api_url_problem(self.api_url)
+        if problem:
+            raise ArxivError(f"invalid arXiv API URL {self.api_url!r}{source}: {problem}")
+        for name, value in (("min_interval", min_interval), ("max_wait", max_wait)):
+            if not (math.isfinite(value) and value >= 0):
+                raise ArxivError(f"arXiv client: {name} must be a finite number of seconds")
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ArxivError("arXiv client: timeout must be a finite number of seconds above 0")
         self.cache = cache
         self.min_interval = min_interval
+        self.timeout = timeout
         self.max_retries = max_retries
         self.cache_max_age = cache_max_age
+        self.max_response_bytes = max_response_bytes
+        self.max_wait = max_wait
         self._sleep = sleep
         self._last_request_end: float | None = None
-        import httpx
-
-        self._http = httpx.Client(
-            timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            follow_redirects=True,
-        )
 
     def __enter__(self) -> ArxivClient:
         return self
@@ -163,7 +243,7 @@ class ArxivClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        """Nothing stays open between requests; kept so the client is a context manager."""
 
     def fetch(self, ids: Iterable[ArxivId | str]) -> dict[str, Paper | None]:
         """Metadata for each identifier, keyed by ``str(arxiv_id)`` as requested.
@@ -227,48 +307,91 @@ class ArxivClient:
 
     def _query(self, batch: list[ArxivId]) -> bytes:
         """One ``id_list`` query, retried while arXiv throttles or hiccups."""
-        import httpx
-
         url = f"{self.api_url}/query"
         params = {"id_list": ",".join(str(i) for i in batch), "max_results": str(len(batch))}
         for attempt in range(self.max_retries + 1):
             self._wait_for_turn()
             try:
-                response = self._http.get(url, params=params)
-            except httpx.HTTPError as exc:
-                raise ArxivUnavailable(_unreachable_message(self.api_url, exc)) from None
-            except httpx.InvalidURL as exc:
-                raise ArxivError(f"invalid arXiv API URL {self.api_url!r}: {exc}") from None
+                answer = asyncio.run(self._exchange(url, params))
             finally:
                 self._last_request_end = time.monotonic()
 
-            retry_after = _retry_after_seconds(response)
-            if _is_throttled(response):
-                wait = retry_after if retry_after is not None else self._backoff(attempt)
-                if attempt == self.max_retries or wait > _MAX_RETRY_WAIT:
+            now = time.time()
+            retry_after = parse_retry_after(answer.retry_after, now)
+            wait = retry_after if retry_after is not None else self._backoff(attempt)
+            gave_up = f"gave up after {_requests(attempt + 1)}"
+            if _is_throttled(answer):
+                if wait > self.max_wait:
                     raise ArxivRateLimited(
-                        f"the arXiv API at {self.api_url} is throttling requests "
-                        f"(asked to wait {wait:g} s; gave up after {_requests(attempt + 1)}); "
-                        "try again in a few minutes"
+                        f"the arXiv API at {self.api_url} is throttling requests (asked to "
+                        f"wait {_shown_wait(wait)}, over the {self.max_wait:g} s limit; "
+                        f"{gave_up}); {retry_hint(wait, now)}"
+                    )
+                if attempt == self.max_retries:
+                    raise ArxivRateLimited(
+                        f"the arXiv API at {self.api_url} is throttling requests (asked to "
+                        f"wait {_shown_wait(wait)}; {gave_up}); try again in a few minutes"
                     )
                 self._sleep(wait)
                 continue
-            if response.status_code in _TRANSIENT_STATUSES:
+            if answer.status in _TRANSIENT_STATUSES:
+                if wait > self.max_wait:
+                    raise ArxivUnavailable(
+                        f"the arXiv API at {self.api_url} answered HTTP {answer.status} and "
+                        f"asked to wait {_shown_wait(wait)}, over the {self.max_wait:g} s "
+                        f"limit; {retry_hint(wait, now)}"
+                    )
                 if attempt == self.max_retries:
                     raise ArxivUnavailable(
                         f"the arXiv API at {self.api_url} answered HTTP "
-                        f"{response.status_code} to {_requests(attempt + 1)}; try again later"
+                        f"{answer.status} to {_requests(attempt + 1)}; try again later"
                     )
-                self._sleep(retry_after if retry_after is not None else self._backoff(attempt))
+                self._sleep(wait)
                 continue
-            if response.status_code == 400:
-                _raise_bad_id(response.content, batch)
-            if response.status_code != 200:
-                raise ArxivError(
-                    f"the arXiv API at {self.api_url} answered HTTP {response.status_code}"
-                )
-            return response.content
+            if answer.status == 400:
+                _raise_bad_id(answer.body, batch)
+            if answer.status != 200:
+                raise ArxivError(f"the arXiv API at {self.api_url} answered HTTP {answer.status}")
+            return answer.body
         raise AssertionError("unreachable: the loop returns or raises")
+
+    async def _exchange(self, url: str, params: dict[str, str]) -> _Answer:
+        """One GET, its body read whole, within the deadline and the byte limit."""
+        import httpx
+
+        try:
+            target = httpx.URL(url)
+            transport = build_async_transport(
+                max_connections=1, proxy=environment_proxy(target.scheme, target.host)
+            )
+            headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+            async with httpx.AsyncClient(
+                transport=transport, headers=headers, timeout=self.timeout, follow_redirects=True
+            ) as client:
+                async with asyncio.timeout(self.timeout):
+                    async with client.stream("GET", url, params=params) as response:
+                        body = await read_limited(response, self.max_response_bytes)
+                        return _Answer(response.status_code, response.headers, body)
+        except TimeoutError:
+            raise ArxivUnavailable(
+                f"cannot reach the arXiv API at {self.api_url}: the request timed out "
+                f"(no complete answer within {self.timeout:g} s)"
+            ) from None
+        except ResponseTooLarge as exc:
+            raise ArxivError(
+                f"the arXiv API at {self.api_url} sent an answer larger than "
+                f"{exc.limit:,} bytes (max_response_bytes); it was not read"
+            ) from None
+        except (UnsupportedEncoding, zlib.error) as exc:
+            raise ArxivError(
+                f"the arXiv API at {self.api_url} sent an answer that cannot be read ({exc})"
+            ) from None
+        except httpx.InvalidURL as exc:
+            raise ArxivError(f"invalid arXiv API URL {self.api_url!r}: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise ArxivUnavailable(_unreachable_message(self.api_url, exc)) from None
+        except UnicodeError as exc:  # a host name the lookup cannot encode: "a..b"
+            raise ArxivError(f"invalid arXiv API URL {self.api_url!r}: {exc}") from None
 
     def _wait_for_turn(self) -> None:
         if self._last_request_end is None:
@@ -281,33 +404,46 @@ class ArxivClient:
         return self.min_interval * 2 ** (attempt + 1)
 
 
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def retry_after(self) -> str | None:
+        return self.headers.get("Retry-After")
+
+
+def api_url_problem(url: str) -> str:
+    """Why ``url`` cannot be an arXiv API URL, or an empty string."""
+    import httpx
+
+    if not url.startswith(("http://", "https://")):
+        return "it must start with http:// or https://"
+    try:
+        host = httpx.URL(url).host
+        host.encode("idna")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        return str(exc) or "not a URL"
+    if not host:
+        return "it names no host"
+    return ""
+
+
 def _requests(count: int) -> str:
     return "1 request" if count == 1 else f"{count} requests"
 
 
-def _is_throttled(response: httpx.Response) -> bool:
-    if response.status_code == 429:
+def _shown_wait(wait: float) -> str:
+    return f"{wait:g} s" if math.isfinite(wait) and wait < 1e12 else "an unbounded time"
+
+
+def _is_throttled(answer: _Answer) -> bool:
+    if answer.status == 429:
         return True
     # arXiv's front end answers throttled clients with this plain-text body.
-    return response.content[:64].strip() == b"Rate exceeded."
-
-
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+    return answer.body[:64].strip() == b"Rate exceeded."
 
 
 def _unreachable_message(api_url: str, exc: httpx.HTTPError) -> str:
@@ -450,3 +586,14 @@ def _date_to_json(value: date | None) -> str | None:
 
 def _date_from_json(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def _plain(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    return one_line(value)
+
+
+def _plain_url(value: object, fallback: str) -> str:
+    text = _plain(value, "a link")
+    return text if _URL.fullmatch(text) else fallback

@@ -1,9 +1,22 @@
-"""One place that builds HTTP connection pools, so every network feature identifies itself and
-finds its proxy the same way."""
+"""What every network feature shares: connection pools that identify themselves and find their
+proxy the same way, and the limits every exchange keeps.
+
+No answer may cost unbounded time or memory: callers put a deadline on the whole exchange
+(connect, headers and body) and read bodies through :func:`read_limited` or :func:`drain`,
+which stop at a byte limit, decompressed bytes included. Waits a server asks for go through
+one ``Retry-After`` parser and are capped by the caller. Pools built with
+``allow_private=False`` refuse to connect to private, loopback and link-local addresses.
+"""
 
 from __future__ import annotations
 
+import email.utils
+import ipaddress
+import math
+import re
 import ssl
+import zlib
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from blogtool import __version__
@@ -19,6 +32,7 @@ def build_async_transport(
     max_connections: int,
     verify: ssl.SSLContext | bool | None = True,
     proxy: str | None = None,
+    allow_private: bool = True,
 ) -> httpx.AsyncBaseTransport:
     """An httpx connection pool of at most ``max_connections`` connections, all kept alive.
 
@@ -31,6 +45,11 @@ def build_async_transport(
 
     A direct pool talks to its sockets through asyncio (:mod:`blogtool.net.aio`); a pool
     behind ``proxy`` is httpx's own transport, which knows every kind of proxy.
+
+    With ``allow_private=False`` a direct pool refuses (with :class:`PrivateAddress`) to
+    connect to a host that resolves to a private, loopback or link-local address. A proxy
+    resolves names itself, so behind one only IP literals can be checked, by the caller
+    (:func:`private_host`).
     """
     import httpx
 
@@ -51,7 +70,7 @@ def build_async_transport(
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
-        network_backend=AsyncioBackend(),
+        network_backend=AsyncioBackend(allow_private=allow_private),
     )
     return PoolTransport(pool)
 
@@ -66,3 +85,169 @@ def environment_proxy(scheme: str, host: str) -> str | None:
     if not url or urllib.request.proxy_bypass_environment(host, proxies):
         return None
     return url
+
+
+# --- limits every exchange keeps ---------------------------------------------------------------
+
+# httpcore refuses a status line and headers larger than this (h11's incomplete event limit),
+# so only a body can grow without bound; every caller bounds it with its own byte limit.
+HEADER_BYTES_LIMIT = 100 * 1024
+# What a server may ask us to wait: a longer Retry-After is reported, not obeyed.
+DEFAULT_MAX_WAIT = 120.0
+# A Retry-After delay with more digits than this is longer than any wait anyone will make.
+_LONGEST_DELAY_DIGITS = 12
+_DELAY = re.compile(r"[0-9]+")  # RFC 9110: delay-seconds = 1*DIGIT
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP-date).
+
+    ``now`` is the current time in seconds since the epoch. ``None`` when absent or
+    unreadable; ``math.inf`` for a delay too long to write down. A date without a zone is
+    read as GMT (HTTP-dates are in GMT); a date in the past means now. The one parser for
+    every client, so they all agree on what a header asks.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    delay = _DELAY.fullmatch(text)
+    if delay is not None:
+        if len(text.lstrip("0")) > _LONGEST_DELAY_DIGITS:
+            return math.inf
+        return float(int(text))
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, when.timestamp() - now)
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None
+
+
+def retry_hint(wait: float, now: float) -> str:
+    """When to try again after a refused wait of ``wait`` seconds: a time, in UTC."""
+    if not math.isfinite(wait) or wait > 10 * 365 * 86400:
+        return "try again later"
+    when = datetime.fromtimestamp(now + wait, UTC)
+    return f"try again after {when:%Y-%m-%d %H:%M} UTC"
+
+
+class ResponseTooLarge(Exception):
+    """A body longer than the caller's byte limit (after decompression); it was not kept."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is larger than {limit:,} bytes")
+        self.limit = limit
+
+
+class UnsupportedEncoding(Exception):
+    """A ``Content-Encoding`` the bounded reader cannot undo (only gzip and deflate)."""
+
+
+class _Inflater:
+    """One gzip or deflate layer, never producing more than it is given room for.
+
+    zlib's ``max_length`` stops the output at the room left, so a few kilobytes of a
+    decompression bomb cost at most the byte limit, not gigabytes.
+    """
+
+    def __init__(self) -> None:
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a gzip or a zlib header
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        try:
+            out = self._zlib.decompress(data, room)
+        except zlib.error:
+            if self._started:
+                raise
+            # "deflate" without the zlib header, as some servers send it.
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, room)
+        self._started = True
+        if self._zlib.unconsumed_tail:
+            raise ResponseTooLarge(0)  # more output waits beyond the room: over the limit
+        return out
+
+
+def _decoders(content_encoding: str) -> list[_Inflater]:
+    layers = []
+    # Listed in the order they were applied, so undone from the last.
+    for coding in reversed([c.strip().lower() for c in content_encoding.split(",")]):
+        if coding in ("", "identity"):
+            continue
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise UnsupportedEncoding(f"unsupported Content-Encoding {coding!r}")
+        layers.append(_Inflater())
+    return layers
+
+
+async def read_limited(response: httpx.Response, limit: int) -> bytes:
+    """The body of ``response``, decompressed, or :class:`ResponseTooLarge` past ``limit``
+    bytes (counted both as sent and as decompressed); nothing past the limit is kept."""
+    layers = _decoders(response.headers.get("Content-Encoding", ""))
+    body = bytearray()
+    sent = 0
+    try:
+        async for chunk in response.aiter_raw():
+            sent += len(chunk)
+            if sent > limit:
+                raise ResponseTooLarge(limit)
+            for layer in layers:
+                chunk = layer.feed(chunk, limit - len(body) + 1)
+            body += chunk
+            if len(body) > limit:
+                raise ResponseTooLarge(limit)
+    except ResponseTooLarge:
+        raise ResponseTooLarge(limit) from None
+    return bytes(body)
+
+
+async def drain(response: httpx.Response, limit: int) -> bool:
+    """Read and drop up to ``limit`` bytes of body; whether the whole body was read."""
+    seen = 0
+    async for chunk in response.aiter_raw():
+        seen += len(chunk)
+        if seen > limit:
+            return False
+    return True
+
+
+# --- addresses a run may reach ------------------------------------------------------------------
+
+
+class PrivateAddress(OSError):
+    """A connection refused before it was made: the host is on a private, loopback or
+    link-local network, and the caller did not allow those."""
+
+    def __init__(self, host: str, address: str) -> None:
+        shown = host if host == address else f"{host} ({address})"
+        super().__init__(f"{shown} is a private, loopback or link-local address")
+        self.host = host
+        self.address = address
+
+
+def is_private(address: str) -> bool:
+    """Whether an IP address is anything but a public unicast one: private, loopback,
+    link-local (169.254.169.254, where clouds serve credentials), unspecified, multicast,
+    reserved or shared. Anything that is not an address at all counts as private."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def private_host(host: str) -> str | None:
+    """The private address a host name stands for without a lookup (an IP literal, or
+    ``localhost``), else None. Names that need DNS are checked when connecting."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return "127.0.0.1"
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return None
+    return name if is_private(name) else None

@@ -17,21 +17,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import email.utils
 import errno
+import math
 import re
 import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
 from enum import StrEnum
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from blogtool.net.http import DEFAULT_USER_AGENT, build_async_transport, environment_proxy
+from blogtool.net.http import (
+    DEFAULT_USER_AGENT,
+    PrivateAddress,
+    build_async_transport,
+    drain,
+    environment_proxy,
+    parse_retry_after,
+    private_host,
+    retry_hint,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -49,7 +57,19 @@ _PERMANENT_REDIRECT_CODES = frozenset({301, 308})
 _HEAD_UNRELIABLE_CODES = frozenset({400, 403, 404, 405, 406, 501})
 _NOT_RETRIED_5XX = frozenset({501, 505, 511})
 _UNREACHABLE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN})
-_REUSE_BODY_LIMIT = 64 * 1024  # bytes of a GET body read to keep its connection open
+# Upper bounds of the settings that make a run wait: past them a run would look hung.
+_MAX_SECONDS = {
+    "timeout": 3600.0,
+    "min_host_interval": 60.0,
+    "max_retry_wait": 3600.0,
+    "backoff_base": 60.0,
+}
+# Connecting gets this share of the deadline, so a link that cannot be reached at all times
+# out as "connection timed out" (a sign of a missing network) before the deadline of the
+# whole exchange ends it as "no complete response".
+_CONNECT_SHARE = 0.9
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _ACCEPT_PART = re.compile(r"(?P<start>\d+)?\.\.(?P<inclusive>=)?(?P<end>\d+)?|(?P<single>\d+)")
 
 
@@ -98,6 +118,12 @@ class LinkCheckConfig:
     ``"..=399"``, or a sequence of codes and such strings. ``excludes`` are regular
     expressions searched in each URL; an entry equal to the URL excludes it too. ``headers``
     maps a host name (or ``host:port``) to extra request headers for that host only.
+
+    ``timeout`` is the deadline of one whole exchange: connecting, the status line and
+    headers, and the part of the body that is read, which is at most ``max_body_bytes`` (a
+    longer body is not downloaded; the status answers the question). Links to private,
+    loopback and link-local addresses, and redirects to them, are not followed unless
+    ``allow_private``.
     """
 
     accept: str | Sequence[int | str] = "200..=299"
@@ -114,10 +140,24 @@ class LinkCheckConfig:
     head_first: bool = True
     max_redirects: int = 10
     cache_max_age: float = 86400.0
+    max_body_bytes: int = 64 * 1024
+    allow_private: bool = False
 
     def __post_init__(self) -> None:
         parse_accept(self.accept)
         _compile_excludes(self.excludes)
+        for name, limit in _MAX_SECONDS.items():
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value <= limit):
+                raise ValueError(f"{name} must be at most {limit:g} seconds, got {value!r}")
+        if not 0 <= self.max_body_bytes <= 1 << 30:
+            raise ValueError(f"max_body_bytes must be 0 to 2**30, got {self.max_body_bytes!r}")
+        _check_header_value("user_agent", self.user_agent)
+        for host, values in self.headers.items():
+            for name, value in values.items():
+                if not _HEADER_NAME.fullmatch(name):
+                    raise ValueError(f"headers.{host}: {name!r} is not a valid header name")
+                _check_header_value(f"headers.{host}.{name}", value)
         positive = {"timeout": self.timeout, "max_concurrency": self.max_concurrency}
         positive["max_per_host"] = self.max_per_host
         for name, value in positive.items():
@@ -176,23 +216,11 @@ def parse_accept(spec: str | Iterable[int | str]) -> frozenset[int]:
     return frozenset(codes)
 
 
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP-date).
-
-    ``now`` is the current time in seconds since the epoch. ``None`` when absent or unreadable.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isascii() and text.isdigit():
-        return float(int(text))
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
+def _check_header_value(name: str, value: str) -> None:
+    # A line break would end the header and start another: one config value could rewrite
+    # every request, and the server would answer every link with an error.
+    if _HEADER_VALUE_FORBIDDEN.search(value):
+        raise ValueError(f"{name} must be one line without control characters: {value!r}")
 
 
 def offline_summary(results: Mapping[str, LinkResult]) -> str | None:
@@ -313,6 +341,7 @@ class _Failure:
     message: str
     retryable: bool = False
     unreachable: bool = False
+    private: bool = False  # refused: the host is on a private network (allow_private is off)
 
 
 @dataclass(frozen=True)
@@ -367,6 +396,7 @@ class _Transports:
                 max_connections=self._config.max_per_host,
                 verify=verify,
                 proxy=environment_proxy(scheme, host),
+                allow_private=self._config.allow_private,
             )
             self._pools[(scheme, origin)] = pool
         return pool
@@ -420,6 +450,9 @@ class _Checker:
         problem = _unusable_url(url)
         if problem:
             return LinkResult(url, LinkStatus.ERROR, message=problem)
+        private = self._private_literal(url)
+        if private is not None:
+            return LinkResult(url, LinkStatus.EXCLUDED, message=_not_checked(private))
         if cache is None:
             return None
         max_age = self.config.cache_max_age
@@ -429,6 +462,14 @@ class _Checker:
             return None
         result = dataclasses.replace(self.result_from(url, outcome, False), cached=True)
         return result if _cacheable(result) else None
+
+    def _private_literal(self, url: str) -> PrivateAddress | None:
+        """The refusal for a URL whose host is a private IP literal or ``localhost``."""
+        if self.config.allow_private:
+            return None
+        host = urlsplit(url).hostname or ""
+        address = private_host(host)
+        return PrivateAddress(host, address) if address is not None else None
 
     async def check(self, url: str) -> tuple[str, _Outcome]:
         trace = _Trace()
@@ -490,8 +531,15 @@ class _Checker:
         chain = [url]
         moved_to: str | None = None
         current = url
+        redirected_by = 0  # the status code of the redirect that led to ``current``
         while True:
             reply = await self._request(method, current, trace)
+            if isinstance(reply, _Failure) and reply.private:
+                if current == url:
+                    return _Outcome(failure=LinkStatus.EXCLUDED, message=reply.message)
+                # A public page must not make the checker probe its own network.
+                refused = f"refused a redirect to {current}: {reply.message}"
+                return _redirect_error(chain[-2], redirected_by, refused)
             if isinstance(reply, _Failure):
                 where = f" at {current}, after a redirect" if current != url else ""
                 return _Outcome(
@@ -523,6 +571,7 @@ class _Checker:
                 return _redirect_error(current, code, f"too many redirects (more than {limit})")
             chain.append(target)
             current = target
+            redirected_by = code
 
     async def _request(self, method: str, url: str, trace: _Trace) -> _Reply | _Failure:
         """One request with retries: the final answer, or why there was none."""
@@ -536,6 +585,9 @@ class _Checker:
         if host is None:
             host = _Host(self.config.max_per_host, self.config.min_host_interval)
             self._hosts[origin] = host
+        refusal = self._private_literal(url)
+        if refusal is not None:
+            return _Failure(LinkStatus.EXCLUDED, _not_checked(refusal), private=True)
         transport = self.transports.for_server(origin, parts.scheme, host_name)
         headers = {**self.headers.get(host_name, {}), **self.headers.get(f"{host_name}:{port}", {})}
         config = self.config
@@ -554,10 +606,15 @@ class _Checker:
                         trace.started = time.monotonic()
                     trace.requests += 1
                     try:
-                        response = await transport.handle_async_request(
-                            self._build_request(method, url, headers)
-                        )
-                        await _finish(method, response)
+                        # The deadline covers the whole exchange: a server that drips its
+                        # headers or its body a byte at a time cannot hold a link longer.
+                        async with asyncio.timeout(config.timeout):
+                            response = await transport.handle_async_request(
+                                self._build_request(method, url, headers)
+                            )
+                            await _finish(method, response, config.max_body_bytes)
+                    except TimeoutError:
+                        failure = _timed_out(config.timeout)
                     except Exception as exc:
                         failure = _describe_exception(exc, config.timeout)
             can_retry = attempt < config.max_retries
@@ -570,13 +627,17 @@ class _Checker:
             trace.responses += 1
             code = response.status_code
             if can_retry and _is_retryable_code(code) and code not in self.accept:
-                wait = parse_retry_after(response.headers.get("Retry-After"), time.time())
+                now = time.time()
+                wait = parse_retry_after(response.headers.get("Retry-After"), now)
                 if wait is None:
                     wait = self._backoff(attempt)
                 elif wait > config.max_retry_wait:
                     # Retrying sooner than asked would only earn another refusal.
                     limit = config.max_retry_wait
-                    note = f"server asked to retry after {wait:.0f}s, over the {limit:g}s limit"
+                    note = (
+                        f"server asked to retry after {_seconds(wait)}, over the {limit:g}s "
+                        f"limit; {retry_hint(wait, now)}"
+                    )
                     return _Reply(code, None, note)
                 if code == 429:
                     host.hold_off(wait)
@@ -588,7 +649,8 @@ class _Checker:
         import httpx
 
         if self._timeout is None:
-            self._timeout = httpx.Timeout(self.config.timeout).as_dict()
+            timeout = self.config.timeout
+            self._timeout = httpx.Timeout(timeout, connect=timeout * _CONNECT_SHARE).as_dict()
         merged = httpx.Headers(self._default_headers)
         merged.update(headers)
         return httpx.Request(method, url, headers=merged, extensions={"timeout": self._timeout})
@@ -597,22 +659,22 @@ class _Checker:
         return min(self.config.max_retry_wait, self.config.backoff_base * 2 ** (attempt - 1))
 
 
-async def _finish(method: str, response: httpx.Response) -> None:
+async def _finish(method: str, response: httpx.Response, limit: int) -> None:
     """Close ``response``, first reading its body when that is cheap.
 
     A connection serves the next request only once the body before it has been read; closing
     early drops the connection, and every later request to that server pays for a new one.
-    HEAD answers have no body; a GET body is read only when it declares a small size. A
-    failure while reading changes nothing: the status line is the answer.
+    HEAD answers have no body; a GET body is read only when it declares at most ``limit``
+    bytes, and never past them. A failure while reading changes nothing: the status line is
+    the answer.
     """
     import httpx
 
     length = response.headers.get("Content-Length", "")
-    small = length.isascii() and length.isdigit() and int(length) <= _REUSE_BODY_LIMIT
+    small = length.isascii() and length.isdigit() and len(length) < 12 and int(length) <= limit
     if method == "HEAD" or small:
         try:
-            async for _ in response.aiter_raw():
-                pass
+            await drain(response, limit)
         except httpx.HTTPError:
             pass
     await response.aclose()
@@ -656,7 +718,26 @@ def _unusable_url(url: str) -> str:
         return f"unsupported URL scheme {shown}: only http and https links are checked"
     if not parts.hostname:
         return "invalid URL: no host"
+    host = parts.hostname
+    if private_host(host) is None and not host.startswith("["):
+        try:
+            host.encode("idna")  # what the name lookup does: "a..b" has an empty label
+        except UnicodeError as exc:
+            return f"invalid URL: host name {host!r}: {exc}"
     return ""
+
+
+def _timed_out(timeout: float) -> _Failure:
+    message = f"no complete response within {timeout:g}s"
+    return _Failure(LinkStatus.TIMEOUT, message, retryable=True)
+
+
+def _not_checked(refusal: PrivateAddress) -> str:
+    return f"not checked: {refusal}; set links.allow_private = true to check it"
+
+
+def _seconds(wait: float) -> str:
+    return f"{wait:.0f}s" if math.isfinite(wait) and wait < 1e12 else "an unbounded time"
 
 
 def _is_retryable_code(code: int) -> bool:
@@ -697,16 +778,16 @@ def _describe_exception(exc: Exception, timeout: float) -> _Failure:
 
     if isinstance(exc, httpx.ConnectTimeout):
         # Retried, but also a sign of a missing network when every link does it.
-        message = f"connection timed out after {timeout:g}s"
+        message = f"connection timed out after {timeout * _CONNECT_SHARE:g}s"
         return _Failure(LinkStatus.TIMEOUT, message, retryable=True, unreachable=True)
     if isinstance(exc, httpx.TimeoutException):
-        return _Failure(LinkStatus.TIMEOUT, f"no response within {timeout:g}s", retryable=True)
+        return _timed_out(timeout)
     if isinstance(exc, httpx.ConnectError):
         return _describe_connect_error(exc)
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
         message = f"connection dropped: {exc}" if str(exc) else "connection dropped"
         return _Failure(LinkStatus.ERROR, message, retryable=True)
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | UnicodeError):
         return _Failure(LinkStatus.ERROR, f"invalid URL: {exc}")
     if isinstance(exc, httpx.HTTPError):
         return _Failure(LinkStatus.ERROR, f"{type(exc).__name__}: {exc}")
@@ -715,6 +796,9 @@ def _describe_exception(exc: Exception, timeout: float) -> _Failure:
 
 def _describe_connect_error(exc: Exception) -> _Failure:
     causes = list(_causes(exc))
+    for cause in causes:
+        if isinstance(cause, PrivateAddress):
+            return _Failure(LinkStatus.EXCLUDED, _not_checked(cause), private=True)
     for cause in causes:
         if isinstance(cause, socket.gaierror):
             message = f"host not found (DNS lookup failed: {cause.strerror or cause})"
