@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,7 +43,13 @@ def section_links(doc: Document, section: Section, own_body_only: bool = True):
         if own_body_only and (section.body_end_line < len(doc.lines))
         else section.end
     )
-    return [link for link in doc.links if section.start <= link.start < end]
+    # Bisect a sorted copy kept in the memo: scanning every link for every section made
+    # stub quadratic in the size of a draft (15 s at 2.3 MB).
+    if "links_by_start" not in doc.memo:
+        ordered = sorted(doc.links, key=lambda link: link.start)
+        doc.memo["links_by_start"] = (ordered, [link.start for link in ordered])
+    ordered, starts = doc.memo["links_by_start"]
+    return ordered[bisect_left(starts, section.start) : bisect_left(starts, end)]
 
 
 _LEAD_LINES = 2  # the link may follow one short line (authors, a date)
