@@ -641,7 +641,8 @@ def links_group(s: Setup, servers: LinkServers, load: wl.Workload) -> list[Case 
     root = load.root
     unpaced = root / "blogtool-unpaced.toml"
     unpaced.write_text(
-        f"[links]\nexclude = [{json.dumps(LOCAL_ONLY)}]\nmin_host_interval = 0\n",
+        f"[links]\nexclude = [{json.dumps(LOCAL_ONLY)}]\nmin_host_interval = 0\n"
+        "allow_private = true\n",  # the servers are on loopback addresses
         encoding="utf-8",
     )
     mlc_config = root / "markdown-link-check.json"
@@ -1046,7 +1047,8 @@ def build_group(name: str, s: Setup, servers: LinkServers, smoke: bool) -> list[
         text = wl.build_link_draft(lines, s.seed, servers.addresses, links)
         load = wl.make_workload(s.work / "workloads", f"links-{lines}", {"draft.md": text})
         (load.root / "blogtool.toml").write_text(
-            f"[links]\nexclude = [{json.dumps(LOCAL_ONLY)}]\n", encoding="utf-8"
+            f"[links]\nexclude = [{json.dumps(LOCAL_ONLY)}]\nallow_private = true\n",
+            encoding="utf-8",
         )
         cases = links_group(s, servers, load)
         return cases[:1] if smoke else cases

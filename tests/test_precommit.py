@@ -275,7 +275,7 @@ def test_offline_hook_never_checks_links_even_when_the_config_asks(
 ) -> None:
     base, requests = web
     blog.env.update(NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
-    blog.write("blogtool.toml", "[links]\ncheck_in_lint = true\n")
+    blog.write("blogtool.toml", "[links]\ncheck_in_lint = true\nallow_private = true\n")
     blog.git("commit", "-q", "--no-verify", "-am", "check links in lint")
     blog.write("drafts/a.md", f"# A\n\nSee [the paper]({base}/a) first.\n")
     blog.write("drafts/b.md", f"# B\n\nSee [the code]({base}/b) too.\n")
@@ -296,6 +296,7 @@ def test_link_hook_runs_on_push_not_on_commit(
     base, requests = web
     blog = new_repo(local_hook("blogtool-lint"), local_hook("blogtool-links"))
     blog.env.update(NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+    blog.write("blogtool.toml", "[links]\nallow_private = true\n")  # the server is local
     blog.pre_commit("install", "--hook-type", "pre-push", check=True)
     blog.git("init", "-q", "--bare", str(tmp_path / "remote.git"))
     blog.git("remote", "add", "origin", str(tmp_path / "remote.git"))

@@ -615,7 +615,11 @@ def test_dead_links_count_only_when_links_are_checked(
     base, asked = local_site
     monkeypatch.setenv("BLOGTOOL_CACHE_DIR", str(tmp_path / "cache"))
     # Only URLs of the server above: nothing may leave 127.0.0.1.
-    write(tmp_path, "blogtool.toml", "[links]\nmin_host_interval = 0\nmax_retries = 0\n")
+    write(
+        tmp_path,
+        "blogtool.toml",
+        "[links]\nmin_host_interval = 0\nmax_retries = 0\nallow_private = true\n",
+    )
     text = f"# Notes\n\n## Code\n\nSee [the code]({base}/ok).\n\n## Data\n\n[Data]({base}/gone)\n"
     path = write(tmp_path, "d.md", text)
 

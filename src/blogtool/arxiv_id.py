@@ -152,11 +152,13 @@ _URL_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _ARXIV_PREFIX = re.compile(r"arxiv:\s?", re.IGNORECASE)
-_NEW_STYLE = re.compile(r"(?P<yymm>\d+)\.(?P<number>\d+)(?:v(?P<version>\d+))?")
+# [0-9], not \d: identifiers are ASCII, and \d also matches "２３０５" (fullwidth digits) and
+# the digits of every other script, which int() accepts too.
+_NEW_STYLE = re.compile(r"(?P<yymm>[0-9]+)\.(?P<number>[0-9]+)(?:v(?P<version>[0-9]+))?")
 _OLD_STYLE = re.compile(
-    r"(?P<archive>[a-z][a-z-]*)(?:\.(?P<subject>[a-z][a-z-]*))?/(?P<digits>\d+)"
-    r"(?:v(?P<version>\d+))?",
-    re.IGNORECASE,
+    r"(?P<archive>[a-z][a-z-]*)(?:\.(?P<subject>[a-z][a-z-]*))?/(?P<digits>[0-9]+)"
+    r"(?:v(?P<version>[0-9]+))?",
+    re.IGNORECASE | re.ASCII,  # no Kelvin sign for a "k"
 )
 _URL_KINDS = ("abs", "pdf", "html")
 
@@ -175,6 +177,10 @@ def parse_arxiv_id(text: str) -> ArxivId:
     candidate = _strip_wrapping(text)
     if not candidate:
         raise InvalidArxivId(f"no arXiv ID after {text.strip()!r}")
+    if not candidate.isascii():
+        raise InvalidArxivId(
+            f"{candidate!r} is not an arXiv ID: IDs are written with the ASCII digits 0-9"
+        )
     match = _NEW_STYLE.fullmatch(candidate)
     if match:
         return _parse_new_style(match)
@@ -293,7 +299,9 @@ def _parse_version(text: str | None) -> int | None:
 
 # Possessive quantifiers (Python 3.11) never give back what they took, so each attempt costs
 # at most the length of the run it reads and a scan stays linear in the text length.
-_ID_CANDIDATE = r"(?:[A-Za-z][A-Za-z-]*+(?:\.[A-Za-z][A-Za-z-]*+)?+/)?+[0-9][A-Za-z0-9.]*+"
+# Any script's digits (\d) make a candidate, so an ID typed with fullwidth digits is found
+# and reported: parse_arxiv_id accepts ASCII digits only.
+_ID_CANDIDATE = r"(?:[A-Za-z][A-Za-z-]*+(?:\.[A-Za-z][A-Za-z-]*+)?+/)?+\d[A-Za-z\d.]*+"
 _MENTION = re.compile(
     r"(?:"
     r"(?:https?://)?+(?<![\w.-])(?:(?:www|export)\.)?+(?i:arxiv\.org)/(?i:abs|pdf|html)/"

@@ -77,6 +77,8 @@ def read_baseline(path: Path) -> list[BaselineEntry]:
         return [_entry(e["path"], e["rule"], e["line_text"]) for e in data["entries"]]
     except FileNotFoundError:
         raise BaselineError(f"{path}: baseline file not found") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a blogtool baseline file (nested too deeply)") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BaselineError(f"{path}: not a blogtool baseline file ({exc})") from None
 

@@ -171,7 +171,9 @@ def main() -> None:
 @click.option(
     "--offline",
     is_flag=True,
-    help="Never use the network: link checking then covers local files only.",
+    envvar="BLOGTOOL_OFFLINE",
+    help="Never use the network: link checking then covers local files only, and a "
+    "LanguageTool server at a URL is not contacted. Default: $BLOGTOOL_OFFLINE.",
 )
 def lint(
     paths: tuple[str, ...],
@@ -198,6 +200,8 @@ def lint(
     from .sources import InputError, decode, discover
 
     path_list = list(paths) or ["."]
+    if offline:
+        _offline_for_this_run()
     config = load_project_config(config_path, path_list)
     registry = load_registry()
     try:
@@ -245,6 +249,25 @@ def lint(
     elif rendered:
         click.echo(rendered)
     sys.exit(_exit_code(results, exit_zero))
+
+
+def _offline_for_this_run() -> None:
+    """Tell every stage, worker processes included, that this run must not connect anywhere;
+    the environment is restored when the command ends."""
+    import os
+
+    from .net.http import OFFLINE_ENV
+
+    previous = os.environ.get(OFFLINE_ENV)
+    os.environ[OFFLINE_ENV] = "1"
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop(OFFLINE_ENV, None)
+        else:
+            os.environ[OFFLINE_ENV] = previous
+
+    click.get_current_context().call_on_close(restore)
 
 
 def _narrow(

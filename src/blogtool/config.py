@@ -6,6 +6,7 @@ Unknown keys and values of the wrong type are errors that name the file, line an
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -69,6 +70,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "min_interval": (int, float),
         "timeout": (int, float),
         "cache_max_age": (int, float),
+        "max_response_bytes": int,
+        "max_wait": (int, float),
     },
     "stub": {
         "draft": str,
@@ -86,6 +89,16 @@ SCHEMA: dict[str, dict[str, Any]] = {
 }
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+
+# [arxiv] numbers: (smallest, largest) accepted. A wait without an upper bound (inf) would
+# freeze a run; NaN compares false with everything and would slip past any check.
+_ARXIV_RANGES: dict[str, tuple[float, float]] = {
+    "min_interval": (0.0, 600.0),
+    "timeout": (0.001, 3600.0),
+    "max_wait": (0.0, 86400.0),
+    "cache_max_age": (0.0, math.inf),
+    "max_response_bytes": (1024, 1 << 30),
+}
 
 
 @dataclass
@@ -143,6 +156,8 @@ def load_config(path: Path | None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_toml_error(path, text, exc)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("blogtool", {}) if isinstance(tool, dict) else None
@@ -199,6 +214,10 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
     config.ignore = [str(x) for x in table.get("ignore", [])]
     config.exclude = [str(x) for x in table.get("exclude", [])]
     config.rules_dirs = [config.root / str(p) for p in table.get("rules_dirs", [])]
+    for directory in config.rules_dirs:
+        if not directory.is_dir():
+            fail("rules_dirs", f"rules_dirs: {directory} is not a directory")
+    _check_arxiv(table.get("arxiv", {}), fail)
     config.max_file_size = int(table.get("max_file_size", DEFAULT_MAX_FILE_SIZE))
     config.paper_heading_level = int(table.get("paper_heading_level", 3))
     if config.max_file_size < 1:
@@ -216,6 +235,20 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
         if not isinstance(settings, dict):
             fail(f"rules.{key}", "expected a table of settings for the rule")
         config.rule_settings[key] = dict(settings)
+
+
+def _check_arxiv(section: dict[str, Any], fail: Any) -> None:
+    for key, (low, high) in _ARXIV_RANGES.items():
+        value = section.get(key)
+        if value is not None and not low <= value <= high:
+            fail(f"arxiv.{key}", f"arxiv.{key} must be between {low:g} and {high:g}, not {value}")
+    url = section.get("api_url")
+    if url is not None:
+        from .net.http import http_url_problem
+
+        problem = http_url_problem(url)
+        if problem:
+            fail("arxiv.api_url", f"invalid arXiv API URL {url!r}: {problem}")
 
 
 def _check(key: str, value: Any, schema: dict[str, Any], fail: Any, short: str = "") -> None:

@@ -96,7 +96,14 @@ def _deltas_by_path(report: Report) -> dict[str, DraftDelta]:
 
 
 def render_text(report: Report, color: bool = False, unicode: bool = True, width: int = 100) -> str:
-    """A compact table per draft, worst sections first, with a coverage bar."""
+    """A compact table per draft, worst sections first, with a coverage bar.
+
+    Paths, titles and messages come from drafts: their control characters are escaped
+    (:func:`~blogtool.safetext.for_terminal`), so only the table's own colours reach the
+    terminal.
+    """
+    from .safetext import for_terminal as plain
+
     style = _Style(color)
     deltas = _deltas_by_path(report)
     out: list[str] = []
@@ -104,27 +111,27 @@ def render_text(report: Report, color: bool = False, unicode: bool = True, width
         cov = draft.coverage
         bar = _bar(cov, 24, unicode, style)
         out.append(
-            f"{style.bold(draft.path)}  {bar} {_finished(draft)}, {_todos(draft.todo_count)}"
+            f"{style.bold(plain(draft.path))}  {bar} {_finished(draft)}, {_todos(draft.todo_count)}"
         )
         if draft.path in deltas:
             delta = deltas[draft.path]
             out.append(f"  {_delta_phrase(delta)}")
             arrow = " → " if unicode else " -> "
             worse = [
-                f"{_clip(r.section, 40, unicode)} {r.before}{arrow}{r.after}"
+                f"{_clip(plain(r.section), 40, unicode)} {r.before}{arrow}{r.after}"
                 for r in delta.regressions
             ]
             if worse:
                 out += _wrap_items(worse, ", ", "  more TODOs in: ", width)
         if draft.years:
-            items = [f"{y.title} {y.coverage.label()}" for y in draft.years]
+            items = [f"{plain(y.title)} {y.coverage.label()}" for y in draft.years]
             out += _wrap_items(items, " · " if unicode else " | ", "  years: ", width)
         rows = draft.open_sections()
         if rows:
-            title_width = min(44, max(len(s.display_title) for s in rows))
+            title_width = min(44, max(len(plain(s.display_title)) for s in rows))
             out.append(style.dim(f"  {'line':>5}  {'section':<{title_width}}  todos"))
             for s in rows:
-                title = _clip(s.display_title, title_width, unicode)
+                title = _clip(plain(s.display_title), title_width, unicode)
                 todos = ", ".join(
                     f"{g.kind} {g.rule} L{g.first_line}" + (f" ×{g.count}" if g.count > 1 else "")
                     for g in s.todos
@@ -134,7 +141,7 @@ def render_text(report: Report, color: bool = False, unicode: bool = True, width
                 out.append(f"  {s.line:>5}  {title:<{title_width}}  {todos}")
         out.append("")
     for error in report.errors:
-        out.append(f"{style.red('not reported:')} {error.message}")
+        out.append(f"{style.red('not reported:')} {plain(error.message)}")
     total = report.coverage
     summary = (
         f"Total: {total.label()} finished in {_drafts(len(report.drafts))}, "

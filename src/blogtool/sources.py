@@ -1,9 +1,18 @@
-"""Reading drafts from disk or stdin: the only place file bytes become text."""
+"""Reading drafts from disk or stdin: the only place file bytes become text.
+
+Only regular files are read, and never more than the size limit: a FIFO named ``*.md``
+would block a run forever, and ``/dev/zero`` reports a size of 0 and never ends. A symbolic
+link found in the linted tree is followed only when its target lies inside the tree (the
+directory being linted, or the current directory): on CI for an untrusted pull request,
+``drafts/users.md -> /etc/passwd`` must not get its lines quoted into annotations. Each
+file skipped is one line for the user.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,13 +39,12 @@ def decode(data: bytes, name: str) -> str:
 
 def read_source(path: Path, max_size: int) -> str:
     try:
-        size = path.stat().st_size
-        if size > max_size:
-            raise InputError(
-                f"{path}: {size / 1e6:.1f} MB is larger than max_file_size "
-                f"({max_size / 1e6:.1f} MB); not linted"
-            )
-        data = path.read_bytes()
+        # Non-blocking, so opening a FIFO returns at once instead of waiting for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            data = _read_regular(fd, path, max_size)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -46,6 +54,49 @@ def read_source(path: Path, max_size: int) -> str:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return decode(data, str(path))
+
+
+def _read_regular(fd: int, path: Path, max_size: int) -> bytes:
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: not a regular file ({_kind(info.st_mode)}); skipped")
+    if info.st_size > max_size:
+        raise _too_large(path, max_size, info.st_size)
+    # Read no more than the limit allows even if the file grows while it is read.
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_size:
+        chunk = os.read(fd, min(1 << 20, max_size + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_size:
+        raise _too_large(path, max_size)
+    return b"".join(chunks)
+
+
+def _too_large(path: Path, max_size: int, size: int | None = None) -> InputError:
+    """``size`` is None when the file held more than its size said (it grew, or it is a
+    file such as those in /proc whose size reads 0)."""
+    what = f"{_size(size)} is larger" if size is not None else "it is larger"
+    return InputError(f"{path}: {what} than max_file_size ({_size(max_size)}); not linted")
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count:,} bytes"
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a file")
 
 
 def discover(
@@ -59,6 +110,7 @@ def discover(
     exclude = list(exclude)
     found: list[Path] = []
     errors: list[str] = []
+    here = Path.cwd().resolve()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -66,14 +118,33 @@ def discover(
             kept = [p for p in below if not _excluded(p, exclude)]
             if not kept:
                 errors.append(f"{path}: no Markdown files found")
-            found.extend(kept)
+            tree = (path.resolve(), here)
         elif path.exists():
-            if not (force_exclude and _excluded(path, exclude)):
-                found.append(path)
+            kept = [] if force_exclude and _excluded(path, exclude) else [path]
+            tree = (path.parent.resolve(), here)
         else:
             errors.append(f"{path}: no such file or directory")
+            continue
+        for candidate in kept:
+            outside = _link_outside(candidate, tree)
+            if outside is None:
+                found.append(candidate)
+            else:
+                errors.append(
+                    f"{candidate}: a symbolic link to {outside}, outside the linted tree; skipped"
+                )
     unique = list(dict.fromkeys(found))
     return unique, errors
+
+
+def _link_outside(path: Path, tree: tuple[Path, ...]) -> Path | None:
+    """Where ``path`` leads when it is a symbolic link out of every directory of ``tree``."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    if any(target.is_relative_to(root) for root in tree):
+        return None
+    return target
 
 
 def _walk(root: Path) -> Iterable[Path]:

@@ -482,7 +482,13 @@ _LOCAL_STATUS = {"anchor": "broken-anchor", "file": "missing-file"}
 
 
 def render_text(entries: Sequence[Entry]) -> str:
-    """Each entry as a header line (status, URL, time), its message and where it is used."""
+    """Each entry as a header line (status, URL, time), its message and where it is used.
+
+    URLs, messages and paths come from drafts and servers: their control characters are
+    escaped rather than obeyed by the terminal.
+    """
+    from blogtool.safetext import for_terminal
+
     lines: list[str] = []
     for entry in entries:
         status = entry.status
@@ -497,7 +503,7 @@ def render_text(entries: Sequence[Entry]) -> str:
         if entry.final_url and entry.final_url != entry.url.split("#", 1)[0]:
             lines.append(f"  final URL: {entry.final_url}")
         lines.extend(f"  {where}" for where in entry.occurrences)
-    return "\n".join(lines)
+    return for_terminal("\n".join(lines))
 
 
 def render_json(entries: Sequence[Entry], report: Report) -> str:

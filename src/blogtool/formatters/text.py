@@ -1,7 +1,13 @@
-"""``path:line:col: RULE message [name]``, as ruff and markdownlint print it."""
+"""``path:line:col: RULE message [name]``, as ruff and markdownlint print it.
+
+Messages quote the draft (headings, links, words), and a draft may hold terminal escape
+sequences: every field from a draft is shown with its control characters escaped, so the
+only escapes that reach the terminal are this formatter's own colours.
+"""
 
 from __future__ import annotations
 
+from ..safetext import for_terminal
 from . import Summary
 
 
@@ -13,10 +19,11 @@ def render(results, registry, color: bool = False) -> str:
     lines: list[str] = []
     for result in results:
         for v in result.violations:
-            where = _paint(f"{v.path}:{v.line}:{v.col}:", "1", color)
+            where = _paint(f"{for_terminal(v.path)}:{v.line}:{v.col}:", "1", color)
             code = _paint(v.rule_id, "31" if v.severity.name == "ERROR" else "33", color)
             tag = "" if v.severity.name == "ERROR" else f" ({v.severity})"
-            lines.append(f"{where} {code} {v.message} [{v.rule_name}]{tag}")
+            message = for_terminal(v.message)
+            lines.append(f"{where} {code} {message} [{for_terminal(v.rule_name)}]{tag}")
     s = Summary.of(results)
     total = s.errors + s.warnings + s.infos
     if total or s.failed:

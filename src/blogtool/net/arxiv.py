@@ -39,6 +39,7 @@ from blogtool.net.http import (
     UnsupportedEncoding,
     build_async_transport,
     environment_proxy,
+    http_url_problem,
     parse_retry_after,
     read_limited,
     retry_hint,
@@ -218,7 +219,7 @@ class ArxivClient:
         from_env = not api_url and bool(os.environ.get(ENV_API_URL))
         source = f" (from ${ENV_API_URL})" if from_env else ""
         self.api_url = (api_url or os.environ.get(ENV_API_URL) or DEFAULT_API_URL).rstrip("/")
-        problem = api_url_problem(self.api_url)
+        problem = http_url_problem(self.api_url)
         if problem:
             raise ArxivError(f"invalid arXiv API URL {self.api_url!r}{source}: {problem}")
         for name, value in (("min_interval", min_interval), ("max_wait", max_wait)):
@@ -413,22 +414,6 @@ class _Answer:
     @property
     def retry_after(self) -> str | None:
         return self.headers.get("Retry-After")
-
-
-def api_url_problem(url: str) -> str:
-    """Why ``url`` cannot be an arXiv API URL, or an empty string."""
-    import httpx
-
-    if not url.startswith(("http://", "https://")):
-        return "it must start with http:// or https://"
-    try:
-        host = httpx.URL(url).host
-        host.encode("idna")
-    except (httpx.InvalidURL, UnicodeError) as exc:
-        return str(exc) or "not a URL"
-    if not host:
-        return "it names no host"
-    return ""
 
 
 def _requests(count: int) -> str:

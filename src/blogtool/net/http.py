@@ -13,9 +13,11 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import math
+import os
 import re
 import ssl
 import zlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,15 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_USER_AGENT = f"blogtool/{__version__}"
+# Set (to 1) for a run that must not use the network: ``lint --offline`` sets it, so every
+# stage (worker processes too) sees it; a user may set it for a whole shell or CI job.
+OFFLINE_ENV = "BLOGTOOL_OFFLINE"
+
+
+def offline(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment forbids network connections (:data:`OFFLINE_ENV`)."""
+    value = (os.environ if environ is None else environ).get(OFFLINE_ENV, "")
+    return value.strip().lower() not in ("", "0", "false", "no")
 
 
 def build_async_transport(
@@ -73,6 +84,28 @@ def build_async_transport(
         network_backend=AsyncioBackend(allow_private=allow_private),
     )
     return PoolTransport(pool)
+
+
+def http_url_problem(url: str) -> str:
+    """Why ``url`` cannot be the address of a server to ask, or an empty string: it must be
+    http(s), name a host the name lookup can encode (not ``a..b``) and a valid port."""
+    from urllib.parse import urlsplit
+
+    if not url.startswith(("http://", "https://")):
+        return "it must start with http:// or https://"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError as exc:
+        return str(exc)
+    host = parts.hostname
+    if not host:
+        return "it names no host"
+    try:
+        host.encode("idna")
+    except UnicodeError as exc:
+        return f"host name {host!r}: {exc}"
+    return ""
 
 
 def environment_proxy(scheme: str, host: str) -> str | None:

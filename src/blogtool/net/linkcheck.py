@@ -36,6 +36,7 @@ from blogtool.net.http import (
     build_async_transport,
     drain,
     environment_proxy,
+    http_url_problem,
     parse_retry_after,
     private_host,
     retry_hint,
@@ -718,13 +719,9 @@ def _unusable_url(url: str) -> str:
         return f"unsupported URL scheme {shown}: only http and https links are checked"
     if not parts.hostname:
         return "invalid URL: no host"
-    host = parts.hostname
-    if private_host(host) is None and not host.startswith("["):
-        try:
-            host.encode("idna")  # what the name lookup does: "a..b" has an empty label
-        except UnicodeError as exc:
-            return f"invalid URL: host name {host!r}: {exc}"
-    return ""
+    # What the name lookup will do with the host: "a..b" has an empty label.
+    problem = "" if private_host(parts.hostname) else http_url_problem(f"http://{parts.netloc}/")
+    return f"invalid URL: {problem}" if problem else ""
 
 
 def _timed_out(timeout: float) -> _Failure:

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from blogtool.net.http import OFFLINE_ENV, offline
 from blogtool.spelling.backends import (
     BackendBase,
     BackendUnavailable,
@@ -91,6 +92,13 @@ class LanguageToolBackend(BackendBase):
         self._tool: Any = None
         env = os.environ if environ is None else environ
         self.url: str | None = _check_url(url) if url else None
+        if self.url is not None and offline(env):
+            # A server at a URL is reached over the network, even on this machine: --offline
+            # promises no connection at all.
+            raise BackendUnavailable(
+                f"LanguageTool at {self.url} was not contacted: --offline (or "
+                f"${OFFLINE_ENV}) allows no network connection"
+            )
         self.directory: Path | None = None
         self._version = ""
         if self.url is None:
