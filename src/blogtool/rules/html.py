@@ -195,11 +195,12 @@ def _cut_unclosed(doc: Document, blocks: list[_Open], heading_starts: list[int])
     """Where each block's content ends: its ``</details>``, or for an unclosed block the
     next heading or ``<details>`` (the end of the file when there is neither)."""
     openers = [b.tag.start for b in blocks]
+    text_end = len(doc.text.rstrip())  # trailing blank lines belong to no block
     for i, block in enumerate(blocks):
         if block.close is not None:
             block.body_end = block.close.start
             continue
-        end = openers[i + 1] if i + 1 < len(openers) else len(doc.text)
+        end = openers[i + 1] if i + 1 < len(openers) else text_end
         h = bisect_right(heading_starts, block.tag.end)
         if h < len(heading_starts):
             end = min(end, heading_starts[h])
@@ -376,7 +377,7 @@ def _summary_holds_text(first: _Tag, summary: str) -> TagSlip:
 
 def _unclosed_details(doc: Document, block: _Open) -> TagSlip:
     cut = block.body_end
-    if cut >= len(doc.text):
+    if cut >= len(doc.text.rstrip()):
         where = "where the block should end"
     elif _DETAILS_TAG.match(doc.text, cut):
         where = f"before the next <details> on line {_line(doc, cut)}"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..arxiv_id import InvalidArxivId, parse_arxiv_id
-from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section
+from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
 from ..registry import Hit, Option, RuleContext, rule
 from ._util import ARXIV_LINK, paper_link, section_year
 from .html import empty_summaries, misplaced_front_matter
@@ -29,7 +29,6 @@ _LINK_LABELS = [
 _FIGURE_TAG = re.compile(r"<figure\b", re.I)
 _MEDIA_TAG = re.compile(r"<(?:img|video|iframe|picture|svg|audio|embed|object|table)\b", re.I)
 _WORD = re.compile(r"[^\W_]+")
-_NON_CHARACTERS = re.compile(r"[^\n]")
 _NOT_CONTENT = frozenset({COMMENT, REF_DEFINITION})
 
 
@@ -90,33 +89,7 @@ def content_text(doc: Document, also: frozenset[str] = frozenset()) -> str:
             spans += [(problem.start, problem.start + 4), (problem.end - 3, problem.end)]
         elif problem.kind == "unclosed_comment":
             spans.append((problem.start, problem.end))
-    spans += _raw_note_fences(doc)
-    return _blank_spans(text, spans)
-
-
-def _raw_note_fences(doc: Document) -> list[tuple[int, int]]:
-    """The ``\"\"\"`` fence lines of raw-note blocks: markers, not content (the notes
-    between them are content)."""
-    spans = []
-    for note in doc.raw_notes:
-        for offset in {note.start, max(note.start, note.end - 1)} if note.closed else {note.start}:
-            line = doc.position(offset)[0] - 1
-            start = doc.line_starts[line]
-            spans.append((start, start + len(doc.lines[line])))
-    return spans
-
-
-def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    pieces: list[str] = []
-    last = 0
-    for start, end in sorted(spans):
-        start = max(start, last)
-        if end <= start:
-            continue
-        pieces += [text[last:start], _NON_CHARACTERS.sub(" ", text[start:end])]
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
+    return blank_spans(text, spans)
 
 
 def _is_blank(text: str, start: int, end: int) -> bool:
@@ -289,7 +262,7 @@ def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     level = ctx.options["paper_level"]
     labels = {w.casefold() for w in ctx.options["link_labels"]}
     arxiv_links = [(lk.start, lk.end) for lk in doc.links if ARXIV_LINK.search(lk.target)]
-    content = _blank_spans(content_text(doc, frozenset({HTML_TAG})), arxiv_links)
+    content = blank_spans(content_text(doc, frozenset({HTML_TAG})), arxiv_links)
     for heading in headings(doc):
         section = heading.section
         if section.level != level or section.children:
