@@ -1,5 +1,5 @@
 """Notes to self shaped as tasks on the post (BT107): plans of imperative lines, reminders,
-reading lists to write up, and questions to oneself in parentheses.
+reading lists to write up, and questions to oneself.
 
 The vocabulary is ``rules/author_tasks.toml``; this module only knows the shapes.
 """
@@ -41,6 +41,8 @@ class Tasks:
     reading_verb: re.Pattern[str]
     writing_or_part: re.Pattern[str]
     question_opener: re.Pattern[str]
+    self_question: re.Pattern[str]  # "Do I need to", "Is it worth" at a sentence start
+    self_question_task: re.Pattern[str]  # what such a question is about: a task or a part
     exercise_heading: re.Pattern[str]
 
 
@@ -84,6 +86,10 @@ def load_tasks(data: Any) -> Tasks:
         reading_verb=word(alt("reading_verbs") + r"(?![\w-])"),
         writing_or_part=word(r"(?:" + alt("writing_verbs") + r"(?![\w-])|" + part + ")"),
         question_opener=word(alt("self_question_openers") + r"(?![\w-])"),
+        self_question=word(alt("self_question_sentences") + r"(?![\w-])"),
+        self_question_task=word(
+            rf"(?:{alt('self_question_tasks')}(?![\w-])|{part}|{alt('spot_words')}(?![\w-]))"
+        ),
         exercise_heading=re.compile(r"[\W\d]*" + alt("exercise_headings") + r"[\W\d]*", re.I),
     )
 
@@ -102,6 +108,10 @@ def task_notes(doc: Document, tasks: Tasks) -> Iterator[tuple[int, int]]:
         if m:
             yield s, s + m.end()
             continue
+        if text.rstrip(" \t*_").endswith("?") and tasks.self_question.match(text):
+            if tasks.self_question_task.search(text):
+                yield s, e  # "Do I need to explain the softmax here?"
+                continue
         frame = tasks.self_frame.match(text)
         m = tasks.task.match(text, frame.end() if frame else 0)
         if m is None:

@@ -35,6 +35,7 @@ class Voice:
     parts: re.Pattern[str]
     reader: re.Pattern[str]
     offers: re.Pattern[str]
+    check_in: re.Pattern[str]  # a whole question: "Does that help?"
     you: re.Pattern[str]
     wants: re.Pattern[str]
     depth: re.Pattern[str]
@@ -70,6 +71,7 @@ def load_voice(data: Any) -> Voice:
         parts=fast("document_parts"),
         reader=fast("reader_frames"),
         offers=fast("offers"),
+        check_in=re.compile(rf"{alt('check_ins')}\s*\?+[\"'”’)*_]*\s*", re.I),
         you=word(r"you(?:'d|’d|'re|’re)?(?!\w)"),
         wants=fast("wants"),
         depth=fast("depth"),
@@ -162,7 +164,7 @@ def _offer(text: str, sentence: Sentence, voice: Voice) -> tuple[int, int, str] 
     m = voice.offers.search(text)
     if m and (is_question or text.lower().startswith("let me know")):
         return s + m.start(), s + m.end(), OFFER
-    m = voice.thing_offer.search(text)
+    m = voice.thing_offer.search(text) or voice.check_in.fullmatch(text)
     if m:
         return s + m.start(), s + m.end(), OFFER
     opener = voice.opener.match(text)
