@@ -112,6 +112,20 @@ def test_a_word_start_phrase_does_not_match_inside_a_word() -> None:
     assert _match(table, "Bill'll outlet me, bit it", word_start=True) == ["it"]
 
 
+def test_slots_may_hold_slots_but_not_themselves() -> None:
+    table = {
+        "a": ["I hope {hoped} helps"],
+        "hoped": ["this", "{answers}"],
+        "answers": ["my answer"],
+    }
+    assert _match(table, "I hope my answer helps. I hope this helps.") == [
+        "I hope my answer helps",
+        "I hope this helps",
+    ]
+    with pytest.raises(RuleDataError, match="nest too deep"):
+        phrases({"a": ["{a} again"]}, "a", "test.toml")
+
+
 def test_a_slot_that_names_no_list_is_a_data_error() -> None:
     with pytest.raises(RuleDataError, match="names no list 'nope'"):
         phrases({"a": ["the {nope}"]}, "a", "test.toml")

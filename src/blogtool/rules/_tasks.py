@@ -21,7 +21,11 @@ _LINK_LINE = re.compile(
     r"[ \t>]*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+)?(?:<?https?://\S+>?|\[[^\]\n]*\]\([^)\n]*\))[ \t]*$"
 )
 _LIST_ITEM = re.compile(r"[ \t>]*(?:[-*+]|\d{1,3}[.)])[ \t]")
-_YOUR = re.compile(r"(?<!\w)(?:your|yours)(?!\w)", re.I)
+# A task on the reader's things, or on any of them, is an instruction to the reader:
+# "Add a section to your config", "Add any static images to assets/".
+_YOUR = re.compile(r"(?<!\w)(?:your|yours|any)(?!\w)", re.I)
+_YOU = re.compile(r"(?<!\w)(?:you|your|you'll|you’ll)(?!\w)", re.I)
+_HEADING = re.compile(r"[ \t>]*#{1,6}[ \t]")
 _PAREN = re.compile(r"(?<![\]\w])\((?P<body>[^()\n]{3,200})\)")
 
 
@@ -39,7 +43,7 @@ class Tasks:
     spot: re.Pattern[str]
     reading: re.Pattern[str]  # read these ..., then write
     reading_verb: re.Pattern[str]
-    writing_or_part: re.Pattern[str]
+    writing_or_place: re.Pattern[str]  # "then write", "for the intro"
     question_opener: re.Pattern[str]
     self_question: re.Pattern[str]  # "Do I need to", "Is it worth" at a sentence start
     self_question_task: re.Pattern[str]  # what such a question is about: a task or a part
@@ -84,7 +88,10 @@ def load_tasks(data: Any) -> Tasks:
             + r"(?![\w-])"
         ),
         reading_verb=word(alt("reading_verbs") + r"(?![\w-])"),
-        writing_or_part=word(r"(?:" + alt("writing_verbs") + r"(?![\w-])|" + part + ")"),
+        writing_or_place=word(
+            rf"(?:{alt('writing_verbs')}(?![\w-])|(?:for|in|into|to|under)\s+"
+            rf"(?:the|this|that|my|our)\s+(?:[\w-]+\s+)?{part})"
+        ),
         question_opener=word(alt("self_question_openers") + r"(?![\w-])"),
         self_question=word(alt("self_question_sentences") + r"(?![\w-])"),
         self_question_task=word(
@@ -153,6 +160,8 @@ def _plans(doc: Document, prose: str, tasks: Tasks) -> Iterator[tuple[int, int]]
 
     def task_at(i: int) -> tuple[int, int] | None:
         offset, line = lines[i]
+        if _HEADING.match(line):
+            return None  # "### Insert an image": a how-to's title, not a note
         at = LINE_MARKERS.match(line).end()
         m = tasks.task.match(line, at)
         if m is None or _YOUR.search(line):
@@ -204,7 +213,12 @@ def _task_run(
         at = LINE_MARKERS.match(line).end()
         spans.append((offset + at, offset + tasks.task.match(line, at).end()))
     if len(run) >= 2:
-        return [] if _exercises(doc, spans[0][0], tasks) else spans
+        before = run[0] - 1
+        while before >= 0 and not lines[before][1].strip():
+            before -= 1
+        if (before >= 0 and _YOU.search(lines[before][1])) or _exercises(doc, spans[0][0], tasks):
+            return []  # "To create your post, you will:" above steps for the reader
+        return spans
     (i,) = run
     offset, line = lines[i]
     alone = (i == 0 or not lines[i - 1][1].strip(" \t>")) and (
@@ -224,8 +238,8 @@ def _reading_lists(doc: Document, prose: str, tasks: Tasks) -> Iterator[tuple[in
     """An instruction ending in a colon, followed by lines that are each one link.
 
     "Use these for the section on RLHF:" or "Read these, then write it up:" above a list
-    of URLs. "Further reading:" and "Check out these resources:" name no writing and no
-    part of the post, and are left alone.
+    of URLs. "Further reading:" and "Check out the following for a few examples:" name
+    no writing and no place in the post, and are left alone.
     """
     text_lines = doc.text.split("\n")
     offset = 0
@@ -242,17 +256,18 @@ def _reading_lists(doc: Document, prose: str, tasks: Tasks) -> Iterator[tuple[in
         frame = tasks.self_frame.match(masked, at)  # "Must read and summarise:"
         verb_at = frame.end() if frame else at
         verb = tasks.reading_verb.match(masked, verb_at) or tasks.verb.match(masked, verb_at)
-        if verb and tasks.writing_or_part.search(masked, verb.end()) and not _YOUR.search(masked):
+        if verb and tasks.writing_or_place.search(masked, verb.end()) and not _YOUR.search(masked):
             yield start + at, start + len(masked.rstrip(" \t*_:"))
 
 
 def paren_questions(prose: str, tasks: Tasks) -> Iterator[tuple[int, int]]:
     """``(do I need this?)``: a question to oneself in parentheses.
 
-    Only a question that opens with one of ``self_question_openers`` counts; a writer's
-    aside, "(I think?)", "(or is it?)", is left alone.
+    Only a question of two words or more that opens with one of
+    ``self_question_openers`` counts; a writer's aside, "(I think?)", "(or is it?)",
+    "(perhaps?)", is left alone.
     """
     for m in _PAREN.finditer(prose):
         body = m.group("body").strip(" \t*_")
-        if body.endswith("?") and tasks.question_opener.match(body):
+        if body.endswith("?") and len(body.split()) >= 2 and tasks.question_opener.match(body):
             yield m.start(), m.end()

@@ -54,13 +54,16 @@ def _atoms(phrase: str) -> tuple[tuple[str, ...], str]:
     return tuple(atoms), guard
 
 
-def phrases(table: Mapping[str, Any], key: str, origin: str, word_start: bool = False) -> str:
+def phrases(
+    table: Mapping[str, Any], key: str, origin: str, word_start: bool = False, depth: int = 0
+) -> str:
     r"""The list ``key`` of a rule-data table as one regex, to be compiled ignoring case.
 
-    ``{name}`` in a phrase stands for the list ``name`` of the same table (one level
-    deep). The phrases are merged into a tree ("I'll", "I will" and "I can" share their
-    "I"), so the regex engine tries each shared start once; at each branch the longer
-    phrase is tried first. An empty list gives a pattern that never matches.
+    ``{name}`` in a phrase stands for the list ``name`` of the same table, whose
+    phrases may hold slots too (a few levels deep). The phrases are merged into a tree
+    ("I'll", "I will" and "I can" share their "I"), so the regex engine tries each
+    shared start once; at each branch the longer phrase is tried first. An empty list
+    gives a pattern that never matches.
 
     With ``word_start``, a match must also start a word, and the regex it returns makes
     its own case rule: compile it (and what follows it, wrapped in ``(?i:...)``) without
@@ -68,10 +71,12 @@ def phrases(table: Mapping[str, Any], key: str, origin: str, word_start: bool = 
     that the letter starts a word and which it was, ``(?<=i)``. The regex engine scans
     for such a class far faster than it tries an alternation at every position.
     """
+    if depth > _MAX_SLOT_DEPTH:
+        raise RuleDataError(f"{origin}: the slots of {key!r} nest too deep (a list names itself?)")
     root: dict[str, Any] = {}
     slots: dict[str, str] = {}
     for phrase in _strings(table, key, origin):
-        atoms, guard = _slotted(table, phrase, origin, slots)
+        atoms, guard = _slotted(table, phrase, origin, slots, depth)
         node = root
         for atom in atoms:
             node = node.setdefault(atom, {})
@@ -100,6 +105,7 @@ def phrases(table: Mapping[str, Any], key: str, origin: str, word_start: bool = 
     return found
 
 
+_MAX_SLOT_DEPTH = 3
 _END = ""  # the key of a tree node that ends a phrase; no atom is empty
 _SAME = "\\0"  # a word of one letter: nothing left of it after that letter
 # After a phrase's first letter: that letter starts a word.
@@ -127,7 +133,7 @@ def _strings(table: Mapping[str, Any], key: str, origin: str) -> list[str]:
 
 
 def _slotted(
-    table: Mapping[str, Any], phrase: str, origin: str, slots: dict[str, str]
+    table: Mapping[str, Any], phrase: str, origin: str, slots: dict[str, str], depth: int
 ) -> tuple[list[str], str]:
     """Atoms and guard of a phrase whose ``{name}`` slots become one atom each (built
     once a list, in ``slots``)."""
@@ -139,7 +145,7 @@ def _slotted(
             if piece not in table:
                 raise RuleDataError(f"{origin}: {phrase!r} names no list {piece!r}")
             if piece not in slots:
-                slots[piece] = phrases({piece: table[piece]}, piece, origin)
+                slots[piece] = phrases(table, piece, origin, depth=depth + 1)
             slot = slots[piece]
             spaced = pieces[i - 1][-1:].isspace()
             atoms.append((r"\s+" if spaced else "") + slot)
