@@ -20,17 +20,28 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import corpus as corpus_mod
-from .measure import run
+from .measure import explain, run
 from .report import render, write
 from .variants import DEFECTS, SLIPS, load
 
 
 def _base() -> str:
-    """The commit of the blogtool being measured, with a mark if its tree has changes."""
+    """The last commit that changed blogtool's code or rule data, marked if they have changes."""
     root = corpus_mod.REPO
     try:
         head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=9", "HEAD"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "log",
+                "-1",
+                "--abbrev=9",
+                "--format=%h",
+                "--",
+                "src",
+                "rules",
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -82,6 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes"
     )
+    parser.add_argument(
+        "--explain",
+        metavar="VARIANT_ID",
+        help="show each planting of one variant (an id such as chatbot/a2351747) and stop",
+    )
+    parser.add_argument(
+        "--with-slip", metavar="KIND", help="with --explain: plant this slip kind before it"
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
 
@@ -91,6 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     every = load(args.defects)
     families = [f for f in every if f.name != SLIPS]
     slips = [v for f in every if f.name == SLIPS for v in f.variants]
+
+    if args.explain:
+        chosen = [v for f in every for v in f.variants if v.id == args.explain]
+        if not chosen:
+            parser.error(f"no variant {args.explain}")
+        slip = next((v for v in slips if v.kind == args.with_slip), None)
+        if args.with_slip and slip is None:
+            parser.error(f"no slip of kind {args.with_slip}")
+        spelling = not args.no_spelling
+        print(explain(chosen[0], slip, corpora, spelling, args.replicas, args.seed))
+        return 0
 
     def progress(message: str) -> None:
         if not args.quiet:

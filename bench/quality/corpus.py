@@ -96,15 +96,29 @@ def load(spec: str, kind: str = PUBLISHED, limit: int = 0) -> Corpus:
     if _is_git_dir(path):
         commit = _git(path, "rev-parse", "HEAD").strip()
         listing = _git(path, "ls-tree", "-r", "--name-only", "HEAD", *([subdir] if subdir else []))
-        names = sorted(n for n in listing.splitlines() if n.lower().endswith(SUFFIXES))
+        names = sorted(
+            n
+            for n in listing.splitlines()
+            if n.lower().endswith(SUFFIXES) and Path(n).stem.upper() != "README"
+        )
         names = names[:limit] if limit else names
         posts = tuple(
-            Post(_corpus_name(path, subdir), n, _normalise(_git(path, "show", f"HEAD:{n}")))
+            Post(
+                _corpus_name(path, subdir),
+                n[len(subdir) + 1 :] if subdir else n,
+                _normalise(_git(path, "show", f"HEAD:{n}")),
+            )
             for n in names
         )
         return Corpus(_corpus_name(path, subdir), spec, commit, kind, posts)
     root = path / subdir if subdir else path
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES)
+    files = (
+        [root]
+        if root.is_file()
+        else sorted(
+            p for p in root.rglob("*") if p.suffix in SUFFIXES and p.stem.upper() != "README"
+        )
+    )
     files = files[:limit] if limit else files
     name = root.name if root.is_dir() else root.stem
     posts = tuple(

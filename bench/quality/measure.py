@@ -40,6 +40,7 @@ class Outcome:
     family: str
     half: str
     host: str
+    host_kind: str  # PUBLISHED or DRAFT
     found: bool
     slip: str = ""  # kind of the slip planted before the defect, if any
     slip_found: bool = False
@@ -123,13 +124,16 @@ def _elsewhere(planted: Planted, violations: list[Violation]) -> set[tuple[str, 
 @dataclass(frozen=True)
 class Host:
     post: Post
+    kind: str
     places: Places
 
 
-def _hosts(corpora: list[Corpus], linter: Linter, results: Results) -> list[Host]:
-    """Every post, linted untouched: false alarms counted, places found for planting."""
-    hosts = []
+def _hosts(corpora: list[Corpus], linter: Linter, results: Results) -> list[list[Host]]:
+    """Every post by corpus, linted untouched: false alarms counted, places found."""
+    by_corpus = []
     for corpus in corpora:
+        hosts = []
+        by_corpus.append(hosts)
         for post in corpus.posts:
             found = linter.lint(post.text)
             if corpus.kind == PUBLISHED:
@@ -145,14 +149,14 @@ def _hosts(corpora: list[Corpus], linter: Linter, results: Results) -> list[Host
             flagged = {v.line - 1 for v in found}
             where = places(post.text)
             prose = tuple(i for i in where.prose if i not in flagged)
-            hosts.append(Host(post, Places(where.boundaries, prose)))
-    return hosts
+            hosts.append(Host(post, corpus.kind, Places(where.boundaries, prose)))
+    return [hosts for hosts in by_corpus if hosts]
 
 
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(hosts: list[Host], spelling: bool, scratch: str) -> None:
+def _init_worker(hosts: list[list[Host]], spelling: bool, scratch: str) -> None:
     _WORKER["linter"] = Linter(spelling, Path(scratch))
     _WORKER["hosts"] = hosts
 
@@ -183,7 +187,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="blogtool-quality-") as scratch:
         linter = Linter(spelling, Path(scratch))
         hosts = _hosts(corpora, linter, results)
-        progress(f"linted {len(hosts)} untouched posts")
+        progress(f"linted {sum(map(len, hosts))} untouched posts")
         if not hosts:
             raise SystemExit("no posts to plant into")
         work = []
@@ -214,15 +218,23 @@ def run(
     return results
 
 
-def _one(linter: Linter, hosts: list[Host], rng: random.Random, variant: Variant, slip):
+def _pick(hosts: list[list[Host]], rng: random.Random, variant: Variant):
+    """A host and places in it for ``variant``, or None if no post has room."""
+    # A corpus first, then a post of it: each corpus weighs the same, however many posts
+    # it has, so the few drafts are hosts as often as a large published corpus.
     for _ in range(50):
-        host = rng.choice(hosts)
+        host = rng.choice(rng.choice(hosts))
         spot = choose(rng, host.places, variant)
         if spot is not None:
-            break
-    else:
+            return host, spot
+    return None
+
+
+def _one(linter: Linter, hosts: list[list[Host]], rng: random.Random, variant: Variant, slip):
+    picked = _pick(hosts, rng, variant)
+    if picked is None:
         return []
-    at, slip_at = spot
+    host, (at, slip_at) = picked
     name = f"{host.post.corpus}/{host.post.name}"
     plain = plant(host.post.text, variant, at)
     found_plain = linter.lint(plain.text, variant)
@@ -232,6 +244,7 @@ def _one(linter: Linter, hosts: list[Host], rng: random.Random, variant: Variant
             variant.family,
             variant.half,
             name,
+            host.kind,
             hits(found_plain, variant.expect, plain.window, plain.marks),
         )
     ]
@@ -247,6 +260,7 @@ def _one(linter: Linter, hosts: list[Host], rng: random.Random, variant: Variant
             variant.family,
             variant.half,
             name,
+            host.kind,
             hits(found_slipped, variant.expect, slipped.window, slipped.marks),
             slip.kind,
             hits(found_slipped, slip.expect, slipped.slip_window),
@@ -255,3 +269,43 @@ def _one(linter: Linter, hosts: list[Host], rng: random.Random, variant: Variant
         )
     )
     return out
+
+
+def explain(
+    variant: Variant,
+    slip: Variant | None,
+    corpora: list[Corpus],
+    spelling: bool,
+    replicas: int,
+    seed: int,
+) -> str:
+    """Each planting of ``variant`` as ``run`` makes it: the lines around it and the findings."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="blogtool-quality-") as scratch:
+        linter = Linter(spelling, Path(scratch))
+        hosts = _hosts(corpora, linter, Results(spelling, seed, replicas))
+        for r in range(replicas):
+            rng = random.Random(f"{seed}|{variant.id}|{r}")
+            picked = _pick(hosts, rng, variant)
+            if picked is None:
+                out.append(f"replica {r}: no host has room")
+                continue
+            host, (at, slip_at) = picked
+            planted = plant(host.post.text, variant, at, slip, slip_at)
+            found = linter.lint(planted.text, variant)
+            ok = hits(found, variant.expect, planted.window, planted.marks)
+            first, last = planted.window
+            if planted.slip_window:
+                first = min(first, planted.slip_window[0])
+            lines = planted.text.split("\n")
+            out.append(
+                f"replica {r}: {host.post.corpus}/{host.post.name} lines {planted.window}"
+                f"{' slip ' + str(planted.slip_window) if slip else ''}: "
+                f"{'found' if ok else 'MISSED'}"
+            )
+            for n in range(max(1, first - 3), min(len(lines), last + 3) + 1):
+                out.append(f"  {n:5} | {lines[n - 1]}")
+            for v in found:
+                if first - 3 <= v.line <= last + 3:
+                    out.append(f"  -> {v.line}:{v.col} {v.rule_id} {v.message}")
+    return "\n".join(out)

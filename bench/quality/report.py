@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .corpus import DRAFT, Corpus
+from .corpus import DRAFT, PUBLISHED, Corpus
 from .measure import SPELLING, Outcome, Results
 from .variants import Family, Variant
 
@@ -54,9 +54,10 @@ def render(
 ) -> str:
     plain = [o for o in results.outcomes if not o.slip]
     slipped = [o for o in results.outcomes if o.slip]
+    spelling = "on" if results.spelling else "off (`--no-spelling`)"
     out = [
-        f"Measured at `{base}` with seed {results.seed}, {results.replicas} plantings per "
-        f"variant, spelling {'on' if results.spelling else 'off (`--no-spelling`)'}, in "
+        f"blogtool's code and rule data (`src/`, `rules/`) at `{base}`; seed {results.seed}, "
+        f"{results.replicas} plantings per variant, spelling {spelling}, in "
         f"{results.seconds:.0f} s. Regenerate with:",
         "",
         "```sh",
@@ -73,13 +74,13 @@ def render(
             [
                 c.name,
                 "draft (hosts only)" if c.kind == DRAFT else "published",
-                f"`{c.commit[:12]}`" if c.commit else "in this repository",
+                f"git `{c.commit[:12]}`" if c.commit else f"`{c.source}`",
                 str(len(c.posts)),
                 f"{c.lines:,}",
                 f"{halves['tuning']} / {halves['held-out']}",
             ]
         )
-    out += _table(["corpus", "kind", "commit", "posts", "lines", "posts tuning / held-out"], rows)
+    out += _table(["corpus", "kind", "source", "posts", "lines", "posts tuning / held-out"], rows)
 
     out += ["", "### Recall on planted defects", ""]
     rows = []
@@ -117,43 +118,7 @@ def render(
     )
 
     out += ["", "### Structural slips placed before a defect", ""]
-    by_kind: dict[str, list[Outcome]] = defaultdict(list)
-    for o in slipped:
-        by_kind[o.slip].append(o)
-    plain_by = {(o.variant, o.host): o for o in plain}
-    rows = []
-    kinds = list(dict.fromkeys(s.kind for s in slips))
-    for kind in kinds:
-        items = by_kind.get(kind, [])
-        if not items:
-            continue
-        same = [plain_by[(o.variant, o.host)] for o in items if (o.variant, o.host) in plain_by]
-        expect = ", ".join(sorted({r for s in slips if s.kind == kind for r in s.expect}))
-        rows.append(
-            [
-                kind,
-                expect,
-                str(sum(1 for s in slips if s.kind == kind)),
-                _rate(sum(o.slip_found for o in items), len(items)),
-                _rate(*_count(items)),
-                _rate(*_count(same)),
-                f"{sum(o.collateral_new for o in items) / len(items):.2f}",
-                f"{sum(o.collateral_lost for o in items) / len(items):.2f}",
-            ]
-        )
-    out += _table(
-        [
-            "slip",
-            "its rules",
-            "variants",
-            "slip found",
-            "defect found after it",
-            "same defects, no slip",
-            "new findings elsewhere / planting",
-            "findings lost elsewhere / planting",
-        ],
-        rows,
-    )
+    out += _slip_table(plain, slipped, slips)
 
     out += ["", "### False alarms on untouched published posts", ""]
     out += _alarm_tables(results)
@@ -172,6 +137,46 @@ def render(
         out += ["", "### What fired on untouched posts of the tuning half (up to 3 per rule)", ""]
         out += examples
     return "\n".join(out) + "\n"
+
+
+def _slip_table(plain: list[Outcome], slipped: list[Outcome], slips: list[Variant]) -> list[str]:
+    """Per slip kind: is it found, does the defect after it stay found, what else moves.
+
+    The defect columns compare each slipped planting with the same planting without the
+    slip (same host, same places), so only the slip's own effect shows. Findings elsewhere
+    are split by host kind: drafts hold other paired constructs for a slip to upset.
+    """
+    plain_by = {(o.variant, o.host): o for o in plain}
+    rows = []
+    for kind in dict.fromkeys(s.kind for s in slips):
+        items = [o for o in slipped if o.slip == kind]
+        if not items:
+            continue
+        same = [plain_by[(o.variant, o.host)] for o in items if (o.variant, o.host) in plain_by]
+        cells = [kind, ", ".join(sorted({r for s in slips if s.kind == kind for r in s.expect}))]
+        cells.append(_rate(sum(o.slip_found for o in items), len(items)))
+        cells += [_rate(*_count(items)), _rate(*_count(same))]
+        for host_kind in (PUBLISHED, DRAFT):
+            mine = [o for o in items if o.host_kind == host_kind]
+            if not mine:
+                cells.append("-")
+                continue
+            new = sum(o.collateral_new for o in mine) / len(mine)
+            lost = sum(o.collateral_lost for o in mine) / len(mine)
+            cells.append(f"+{new:.2f} / -{lost:.2f} ({len(mine)})")
+        rows.append(cells)
+    return _table(
+        [
+            "slip",
+            "its rules",
+            "slip found",
+            "defect found after it",
+            "same defects, no slip",
+            "elsewhere per planting, published",
+            "elsewhere per planting, drafts",
+        ],
+        rows,
+    )
 
 
 def _alarm_tables(results: Results) -> list[str]:
