@@ -235,19 +235,14 @@ def _one(linter: Linter, hosts: list[list[Host]], rng: random.Random, variant: V
     if picked is None:
         return []
     host, (at, slip_at) = picked
-    name = f"{host.post.corpus}/{host.post.name}"
+
+    def outcome(found: bool, **slipped: object) -> Outcome:
+        name = f"{host.post.corpus}/{host.post.name}"
+        return Outcome(variant.id, variant.family, variant.half, name, host.kind, found, **slipped)
+
     plain = plant(host.post.text, variant, at)
     found_plain = linter.lint(plain.text, variant)
-    out = [
-        Outcome(
-            variant.id,
-            variant.family,
-            variant.half,
-            name,
-            host.kind,
-            hits(found_plain, variant.expect, plain.window, plain.marks),
-        )
-    ]
+    out = [outcome(hits(found_plain, variant.expect, plain.window, plain.marks))]
     if slip is None:
         return out
     slipped = plant(host.post.text, variant, at, slip, slip_at)
@@ -255,17 +250,12 @@ def _one(linter: Linter, hosts: list[list[Host]], rng: random.Random, variant: V
     before = _elsewhere(plain, found_plain)
     after = _elsewhere(slipped, found_slipped)
     out.append(
-        Outcome(
-            variant.id,
-            variant.family,
-            variant.half,
-            name,
-            host.kind,
+        outcome(
             hits(found_slipped, variant.expect, slipped.window, slipped.marks),
-            slip.kind,
-            hits(found_slipped, slip.expect, slipped.slip_window),
-            len(after - before),
-            len(before - after),
+            slip=slip.kind,
+            slip_found=hits(found_slipped, slip.expect, slipped.slip_window),
+            collateral_new=len(after - before),
+            collateral_lost=len(before - after),
         )
     )
     return out
