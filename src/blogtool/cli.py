@@ -175,6 +175,13 @@ def main() -> None:
     help="Never use the network: link checking then covers local files only, and a "
     "LanguageTool server at a URL is not contacted. Default: $BLOGTOOL_OFFLINE.",
 )
+@click.option(
+    "--flavor",
+    type=click.Choice(["kramdown", "gfm", "commonmark", "goldmark"]),
+    help="The Markdown renderer of the blog, which decides what some rules report. "
+    "Default: the config's flavor, else detected from the site (_config.yml: kramdown, "
+    "hugo.toml: goldmark, neither: gfm).",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -192,10 +199,11 @@ def lint(
     write_baseline: str | None,
     check_links: bool,
     offline: bool,
+    flavor: str | None,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
-    from .engine import FileResult, lint_files, lint_text, make_plan
+    from .engine import FileResult, lint_files, lint_text, make_plan, site_flavor
     from .registry import load_registry
     from .sources import InputError, decode, discover
 
@@ -209,7 +217,12 @@ def lint(
 
         check_links = check_links or config.section("links").get("check_in_lint") is True
         plan = make_plan(
-            config, _split(select), _split(ignore), network=check_links, registry=registry
+            config,
+            _split(select),
+            _split(ignore),
+            network=check_links,
+            registry=registry,
+            flavor=flavor,
         )
     except ConfigError as exc:
         raise Trouble(str(exc)) from None
@@ -230,7 +243,9 @@ def lint(
         extra = [Document.from_text(stdin_text, stdin_filename)] if stdin_text is not None else []
         plan.links = lint_findings(plan, config, files, extra, offline=offline, quiet=quiet)
     if stdin_text is not None:
-        results.append(lint_text(stdin_text, stdin_filename, plan))
+        # an editor names the buffer's file: its site decides, else the working directory's
+        named = Path(stdin_filename) if stdin_filename != "<stdin>" else Path.cwd()
+        results.append(lint_text(stdin_text, stdin_filename, plan, site_flavor(plan, named)))
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
     results.extend(lint_files(files, plan, jobs))

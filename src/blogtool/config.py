@@ -2,6 +2,10 @@
 
 The nearest file walking up from the linted path wins; ``--config PATH`` overrides.
 Unknown keys and values of the wrong type are errors that name the file, line and key.
+
+The Markdown *flavor* (which renderer the blog uses) is a setting like the others, and when
+no file sets it, :func:`detect_flavor` reads it off the site around a draft. Both are I/O,
+done here at the edge; rules only read the resolved name from their context.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "exclude": list,
         "max_file_size": int,
         "paper_heading_level": int,
+        "flavor": str,
         "rules": dict,
         "spelling": dict,
         "links": dict,
@@ -100,6 +106,12 @@ _ARXIV_RANGES: dict[str, tuple[float, float]] = {
     "max_response_bytes": (1024, 1 << 30),
 }
 
+# The Markdown renderers whose differences change what a rule reports: kramdown (Jekyll's
+# default), GitHub-flavoured Markdown (cmark-gfm and the parsers that follow its spec),
+# plain CommonMark, and goldmark (Hugo's, with its linkify extension on as Hugo ships it).
+FLAVORS = ("kramdown", "gfm", "commonmark", "goldmark")
+DEFAULT_FLAVOR = "gfm"  # a draft outside any Jekyll or Hugo site
+
 
 @dataclass
 class Config:
@@ -111,6 +123,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     paper_heading_level: int = 3
+    flavor: str | None = None  # None: detected from the site around each draft
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefix: str = ""  # the table holding blogtool's settings: "tool.blogtool" in pyproject.toml
@@ -173,6 +186,107 @@ def load_config(path: Path | None) -> Config:
     return config
 
 
+def config_from_table(table: dict[str, Any]) -> Config:
+    """A Config from settings already parsed (tests, embedders), validated as a file's are."""
+    config = Config()
+    _validate(config, table, "")
+    return config
+
+
+# Files that name a site's renderer. A Jekyll site renders with kramdown unless its
+# _config.yml chooses another converter; a Hugo site renders with goldmark. A bare
+# config.toml is Hugo's older name but also other tools' (Zola's), so it needs more evidence.
+_JEKYLL_CONFIGS = ("_config.yml", "_config.yaml", "_config.toml")
+_HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
+_GENERIC_CONFIGS = ("config.toml", "config.yaml", "config.yml", "config.json")
+_HUGO_DIRS = ("archetypes", "layouts")
+_HUGO_BASE_URL = re.compile(r"""^\s*["']?baseurl["']?\s*[=:]""", re.I | re.M)
+_JEKYLL_MARKDOWN = re.compile(r"""^markdown\s*[:=]\s*["']?([A-Za-z]+)""", re.M)
+
+
+def detect_flavor(start: Path, stop: Path | None = None) -> str:
+    """The Markdown flavor of the site holding ``start`` (a draft or its directory).
+
+    Walks up from ``start`` and takes the nearest directory that holds a site config: a
+    Jekyll ``_config.yml`` means kramdown (or what its ``markdown:`` key names), a Hugo
+    ``hugo.toml``/``hugo.yaml`` (or a ``config.toml`` with ``baseURL`` or beside
+    ``layouts/``) means goldmark. The walk ends at ``stop`` (the directory of the blogtool
+    config) or at the root of a git repository; with no site found the answer is gfm.
+    """
+    here = _resolved(start)
+    if not _is_dir(here):
+        here = here.parent
+    end = _resolved(stop) if stop is not None else None
+    for directory in (here, *here.parents):
+        found = _site_flavor(directory)
+        if found:
+            return found
+        if directory == end or _safely((directory / ".git").exists):
+            break
+    return DEFAULT_FLAVOR
+
+
+def _site_flavor(directory: Path) -> str | None:
+    for name in _JEKYLL_CONFIGS:
+        if _is_file(directory / name):
+            return _jekyll_flavor(directory / name)
+    if any(_is_file(directory / name) for name in _HUGO_CONFIGS):
+        return "goldmark"
+    if _is_dir(directory / "config" / "_default"):  # Hugo's configuration directory
+        return "goldmark"
+    for name in _GENERIC_CONFIGS:
+        path = directory / name
+        if _is_file(path) and (
+            any(_is_dir(directory / d) for d in _HUGO_DIRS) or _HUGO_BASE_URL.search(_read(path))
+        ):
+            return "goldmark"
+    return None
+
+
+def _jekyll_flavor(path: Path) -> str:
+    """kramdown, unless ``markdown:`` picks jekyll-commonmark (GitHub Pages' is GFM)."""
+    text = _read(path)
+    chosen = _JEKYLL_MARKDOWN.search(text)
+    converter = chosen.group(1).lower() if chosen else "kramdown"
+    if converter == "commonmarkghpages":
+        return "gfm"
+    if converter == "commonmark":
+        # jekyll-commonmark turns on cmark-gfm's extensions only when listed
+        return "gfm" if re.search(r"\bautolink\b", text) else "commonmark"
+    return "kramdown"
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return path.absolute()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _is_file(path: Path) -> bool:
+    return _safely(path.is_file)
+
+
+def _is_dir(path: Path) -> bool:
+    return _safely(path.is_dir)
+
+
+def _safely(test: Callable[[], bool]) -> bool:
+    """pathlib raises for some errors (a directory we may not read): what we cannot see is
+    absent."""
+    try:
+        return test()
+    except OSError:
+        return False
+
+
 _TOML_POSITION = re.compile(r".* \(at line (\d+), column (\d+)\)", re.S)
 
 
@@ -230,6 +344,10 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
             "paper_heading_level",
             f"paper_heading_level must be 1 to 6, not {config.paper_heading_level}",
         )
+    if "flavor" in table:
+        config.flavor = str(table["flavor"])
+        if config.flavor not in FLAVORS:
+            fail("flavor", f"flavor must be one of {', '.join(FLAVORS)}, not {config.flavor!r}")
     rules = table.get("rules", {})
     for key, settings in rules.items():
         if not isinstance(settings, dict):

@@ -232,7 +232,7 @@ class Document:
                 break
             parse_text = repaired
         if self._quote_fences:
-            self.text = _blank_spans(self.source, self._quote_fences)
+            self.text = blank_spans(self.source, self._quote_fences)
             self.lines = self.text.split("\n")
         self.tokens = tokens
         self.references = {
@@ -1026,15 +1026,19 @@ def _blank_quote_fences(text: str, tokens: list[Any], blanked: list[tuple[int, i
         return None
     blanked.extend(new)
     blanked.sort()
-    return _blank_spans(text, new)
+    return blank_spans(text, new)
 
 
-def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` with each of the sorted, disjoint ``spans`` (none holding a newline) blanked."""
+def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every character but newlines inside ``spans`` (any order, overlaps
+    allowed) replaced by a space: offsets and lines stay put."""
     pieces: list[str] = []
     last = 0
-    for start, end in spans:
-        pieces += [text[last:start], " " * (end - start)]
+    for start, end in sorted(spans):
+        start = max(start, last)
+        if end <= start:
+            continue
+        pieces += [text[last:start], _NON_NEWLINE.sub(" ", text[start:end])]
         last = end
     pieces.append(text[last:])
     return "".join(pieces)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Config, ConfigError
+from .config import DEFAULT_FLAVOR, Config, ConfigError, detect_flavor
 from .document import Document
 from .registry import Rule, RuleContext, RuleRegistry, RuleUnavailable, load_registry
 from .ruledata import RuleData
@@ -44,6 +44,8 @@ class LintPlan:
     data: RuleData
     max_file_size: int
     links: Any = None  # blogtool.linkscan.LinkFindings for the network rules, when checked
+    flavor: str | None = None  # the Markdown flavor set by CLI or config; None: per site
+    project_root: str | None = None  # where detecting a draft's site stops walking up
 
 
 def select_rules(
@@ -131,14 +133,31 @@ def make_plan(
     ignore: Sequence[str] = (),
     network: bool = False,
     registry: RuleRegistry | None = None,
+    flavor: str | None = None,
 ) -> LintPlan:
     registry = registry or load_registry()
     rules = select_rules(registry, config, select, ignore, network)
-    return LintPlan(rules, RuleData(tuple(config.rules_dirs)), config.max_file_size)
+    return LintPlan(
+        rules,
+        RuleData(tuple(config.rules_dirs)),
+        config.max_file_size,
+        flavor=flavor or config.flavor,
+        project_root=str(config.root) if config.path else None,
+    )
+
+
+def site_flavor(plan: LintPlan, path: Path) -> str:
+    """The flavor to lint ``path`` with: the plan's, else the one its site uses (I/O)."""
+    if plan.flavor:
+        return plan.flavor
+    return detect_flavor(path, Path(plan.project_root) if plan.project_root else None)
 
 
 def lint_document(
-    doc: Document, plan: LintPlan, notices: list[str] | None = None
+    doc: Document,
+    plan: LintPlan,
+    notices: list[str] | None = None,
+    flavor: str | None = None,
 ) -> list[Violation]:
     by_key: dict[str, str] = {}
     for active in plan.rules:
@@ -153,7 +172,9 @@ def lint_document(
     out: list[Violation] = []
     for active in plan.rules:
         r = active.rule
-        ctx = RuleContext(active.options, plan.data, plan.links)
+        ctx = RuleContext(
+            active.options, plan.data, plan.links, flavor or plan.flavor or DEFAULT_FLAVOR
+        )
         try:
             hits = list(r.check(doc, ctx))
         except RuleUnavailable as exc:
@@ -202,31 +223,39 @@ def lint_document(
     return out
 
 
-def lint_text(text: str, path: str, plan: LintPlan) -> FileResult:
+def lint_text(text: str, path: str, plan: LintPlan, flavor: str | None = None) -> FileResult:
+    """Lint text in memory; ``flavor`` overrides the plan's (no site is looked for here)."""
     doc = Document.from_text(text, path)
     notices: list[str] = []
-    violations = lint_document(doc, plan, notices)
+    violations = lint_document(doc, plan, notices, flavor)
     warnings = list(dict.fromkeys(doc.memo.get("warnings", ())))
     return FileResult(path, violations, lines=len(doc.lines), notices=notices, warnings=warnings)
 
 
-def lint_file(path: Path, plan: LintPlan) -> FileResult:
+def lint_file(path: Path, plan: LintPlan, flavor: str | None = None) -> FileResult:
+    """Lint one file, with ``flavor`` or else the one its site uses."""
     try:
         text = read_source(path, plan.max_file_size)
     except InputError as exc:
         return FileResult(str(path), error=str(exc))
     try:
-        return lint_text(text, str(path), plan)
+        return lint_text(text, str(path), plan, flavor or site_flavor(plan, path))
     except RecursionError:
         return FileResult(str(path), error=f"{path}: too deeply nested to parse; not linted")
 
 
 def lint_files(paths: Sequence[Path], plan: LintPlan, jobs: int = 0) -> list[FileResult]:
     """Lint files, in a process pool when there are several and more than one core."""
+    # a site is looked for once per directory, not once per draft
+    by_directory: dict[Path, str] = {}
+    for p in paths:
+        if p.parent not in by_directory:
+            by_directory[p.parent] = site_flavor(plan, p)
+    flavors = [by_directory[p.parent] for p in paths]
     workers = jobs or min(len(paths), os.cpu_count() or 1)
     if workers <= 1 or len(paths) < 4:
-        return [lint_file(p, plan) for p in paths]
+        return [lint_file(p, plan, f) for p, f in zip(paths, flavors, strict=True)]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lint_file, paths, [plan] * len(paths), chunksize=1))
+        return list(pool.map(lint_file, paths, [plan] * len(paths), flavors, chunksize=1))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from .config import DEFAULT_FLAVOR
 from .violation import Severity
 
 if TYPE_CHECKING:
@@ -62,13 +63,15 @@ class Option:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule may read besides the document: its options, the rule data, and the answers
+    """What a rule may read besides the document: its options, the rule data, the answers
     gathered by I/O for network rules (``links``: a blogtool.linkscan.LinkFindings, or None
-    when links were not checked)."""
+    when links were not checked), and the Markdown ``flavor`` the draft's blog renders with
+    (one of blogtool.config.FLAVORS, resolved from config or the site before rules run)."""
 
     options: dict[str, Any]
     data: Any  # blogtool.ruledata.RuleData
     links: Any = None
+    flavor: str = DEFAULT_FLAVOR
 
 
 CheckFn = Callable[["Document", RuleContext], Iterable[Hit]]

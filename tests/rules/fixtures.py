@@ -18,6 +18,7 @@ class Case:
     expected: tuple[tuple[int, int, str], ...]
     rules: tuple[str, ...]
     options: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)  # top-level settings, such as the flavor
 
     @property
     def id(self) -> str:
@@ -37,8 +38,13 @@ def parse_fixture(path: Path) -> list[Case]:
         title = line.strip()
         i += 1
         options = {}
-        if lines[i].startswith("options:"):
-            options = json.loads(lines[i][len("options:") :])
+        config = {}
+        while lines[i].startswith(("options:", "config:")):
+            key, _, value = lines[i].partition(":")
+            if key == "options":
+                options = json.loads(value)
+            else:
+                config = json.loads(value)
             i += 1
         assert lines[i] == ".", f"{path}:{i + 1}: expected '.' after the title {title!r}"
         i += 1
@@ -55,7 +61,7 @@ def parse_fixture(path: Path) -> list[Case]:
             i += 1
         i += 1
         source = "\n".join(body) + "\n"
-        cases.append(Case(path.name, title, source, tuple(expected), rules, options))
+        cases.append(Case(path.name, title, source, tuple(expected), rules, options, config))
     return cases
 
 

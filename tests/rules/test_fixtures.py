@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blogtool.config import Config
+from blogtool.config import config_from_table
 from blogtool.engine import lint_text, make_plan
 from blogtool.registry import load_registry
 
@@ -16,7 +16,7 @@ CASES = all_cases()
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_fixture_case(case) -> None:
-    config = Config()
+    config = config_from_table(case.config)
     for rid in case.rules if case.options else ():
         section = REGISTRY.get(rid).config_section
         if section:  # options of a rule family's shared [tool.blogtool.<section>] table

@@ -96,9 +96,31 @@ def test_undefined_reference_message_suggests_the_definition() -> None:
 
 
 def test_bare_url_message_suggests_angle_brackets() -> None:
-    (found,) = lint("Code: https://github.com/x/y.\n", ["BT205"])
+    plan = make_plan(Config(flavor="kramdown"), select=["BT205"], registry=REGISTRY)
+    (found,) = lint_text("Code: https://github.com/x/y.\n", "draft.md", plan).violations
     assert found.severity.name == "WARNING"
     assert "<https://github.com/x/y>" in found.message
+    assert "kramdown does not link bare URLs" in found.message
+
+
+@pytest.mark.parametrize(
+    ("flavor", "text", "why"),
+    [
+        ("goldmark", 'Code: "www.github.com/x/y".\n', "it follows '\"'"),
+        ("gfm", "<div>\nCode: www.github.com/x/y.\n</div>\n", "inside an HTML block"),
+    ],
+)
+def test_bare_url_message_says_why_the_renderer_leaves_it(flavor: str, text: str, why: str) -> None:
+    plan = make_plan(Config(flavor=flavor), select=["BT205"], registry=REGISTRY)
+    (found,) = lint_text(text, "draft.md", plan).violations
+    assert why in found.message and "<https://www.github.com/x/y>" in found.message
+
+
+def test_bare_url_bracket_scan_stays_in_its_paragraph() -> None:
+    text = "An open [bracket.\n\nSee https://example.com/after.\n" + "[" * 30_000 + "\n"
+    text += "\n" + "x " * 15_000 + "https://example.com/far\n"
+    plan = make_plan(Config(flavor="goldmark"), select=["BT205"], registry=REGISTRY)
+    assert lint_text(text, "draft.md", plan).violations == []
 
 
 @pytest.mark.parametrize(

@@ -256,15 +256,111 @@ def undefined_reference(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
+# What a renderer's autolinking takes for a link. GFM renderers differ: cmark-gfm (GitHub's
+# parser, Jekyll's CommonMarkGhPages) leaves "www.x.org" in quotes and any URL after a "["
+# still open in its paragraph as text, while remark-gfm and markdown-it's linkify link
+# some of them. None links a host with "_" in its last two labels as written, or anything
+# inside an HTML block (raw HTML); for gfm only that is reported. goldmark (Hugo's
+# linkify) is one implementation: it links only at the start of the text, after white
+# space or one of "*_~(", outside "[...]", with a lower-case scheme and a host with a dot
+# and a lower-case top-level domain.
+_RENDERER = {
+    "kramdown": "kramdown",
+    "commonmark": "CommonMark",
+    "gfm": "GFM",
+    "goldmark": "goldmark (Hugo)",
+}
+_AUTOLINK_START = frozenset(" \t*_~(")
+# The line's inline text begins after blockquote markers (and a table's pipe).
+_CONTAINER_PREFIX = re.compile(r"[ \t>|]*")
+# Host characters as cmark-gfm reads them: no space or punctuation but "-", "_" and "."
+_HOST = re.compile(r"[^\s!-,/:-@\[-^`{-~]*")
+_GOLDMARK_URL = re.compile(r"(?:https?|ftp)://[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]")
+_GOLDMARK_WWW = re.compile(r"www\.[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
+_BRACKET = re.compile(r"(?<!\\)[\[\]]")
+_BRACKET_LOOKBACK = 20_000
+
+
+def _html_block_lines(doc: Document) -> set[int]:
+    """0-based lines of CommonMark HTML blocks, where Markdown (and autolinking) stops."""
+    cached = doc.memo.get("html_block_lines")
+    if cached is None:
+        cached = set()
+        for token in doc.tokens:
+            if token.type == "html_block" and token.map:
+                cached.update(range(*token.map))
+        doc.memo["html_block_lines"] = cached
+    return cached
+
+
+def _inside_brackets(prose: str, at: int) -> bool:
+    """Whether a ``[`` opened earlier in the paragraph is still open at ``at``."""
+    start = max(0, at - _BRACKET_LOOKBACK)
+    breaks = list(_PARAGRAPH_BREAK.finditer(prose, start, at))
+    if breaks:
+        start = breaks[-1].end()
+    depth = 0
+    for m in _BRACKET.finditer(prose, start, at):
+        depth = depth + 1 if m.group(0) == "[" else max(0, depth - 1)
+    return depth > 0
+
+
+def _why_not_linked(doc: Document, link: Link, flavor: str, prose: str) -> str | None:
+    """Why ``flavor``'s renderer leaves this bare URL as text, or None when it links it."""
+    renderer = _RENDERER[flavor]
+    if flavor not in ("gfm", "goldmark"):
+        return f"{renderer} does not link bare URLs"
+    line, col = doc.position(link.start)
+    if line - 1 in _html_block_lines(doc):
+        return f"it is inside an HTML block, where {renderer} does not link it"
+    url = link.target
+    scheme, _, host = url.partition("://") if "://" in url else ("", "", url)
+    if flavor == "gfm":
+        labels = _HOST.match(host).group(0).split(".")
+        if any("_" in label for label in labels[-2:]):
+            return f"{renderer} does not link a host with '_' in its last two labels"
+        return None
+    if _inside_brackets(prose, link.start):
+        return f"it is inside [...], where {renderer} does not link it"
+    before = doc.lines[line - 1][: col - 1]
+    if before and before[-1] not in _AUTOLINK_START and not _CONTAINER_PREFIX.fullmatch(before):
+        return (
+            f"it follows {before[-1]!r}, and {renderer} links it only after a space, '(' "
+            "or the start of a line"
+        )
+    if not (_GOLDMARK_URL if scheme else _GOLDMARK_WWW).match(url):
+        return (
+            f"{renderer} links only a lower-case scheme and a host with a dot and a "
+            "lower-case domain"
+        )
+    return None
+
+
 @rule("BT205", "bare-url", "warning")
 def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
-    """A URL typed into prose without ``<...>`` or link syntax.
+    """A URL typed into prose that the blog's Markdown renderer does not turn into a link.
 
-    kramdown, Jekyll's default Markdown renderer, does not turn bare URLs into links, so
-    the reader gets text to copy by hand. URLs inside code, math and comments are left
-    alone, and so is a URL used as the text of a link.
+    Depends on the flavor (the ``flavor`` setting, or the site's renderer). kramdown,
+    Jekyll's default, and plain CommonMark link no bare URL, so every one is reported: the
+    reader gets text to copy by hand. GFM and goldmark (Hugo, whose linkify is on by
+    default) link most bare URLs, so only those they leave as text are reported:
 
-    Bad:
+    - gfm: a URL inside an HTML block (a ``<details>`` with no blank line after its tags),
+      which is raw HTML, and a host with ``_`` in its last two labels. GFM renderers
+      disagree about the rest: cmark-gfm (GitHub, Jekyll's CommonMarkGhPages) leaves a
+      quoted ``"www.example.com"`` or a URL inside ``[...]`` as text, while remark-gfm
+      and markdown-it's linkify link some of them, so those are not reported;
+    - goldmark: a URL inside an HTML block or inside ``[...]``, one not at the start of
+      the text or after a space or ``*_~(`` (``"https://..."``, ``:https://...``), and a
+      host with no dot and lower-case top-level domain (``http://localhost:8000``) or an
+      upper-case scheme.
+
+    Trailing punctuation (``.``, ``,``, ``)`` with no ``(``) is not part of the URL, as in
+    both renderers. URLs inside code, math and comments are left alone, and so is a URL
+    used as the text of a link.
+
+    Bad (kramdown):
 
         The code is at https://github.com/eric-mitchell/direct-preference-optimization.
 
@@ -274,6 +370,7 @@ def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """
     spans = [(link.start, link.end) for link in doc.links if link.kind in ("inline", "reference")]
     spans.sort()
+    prose = doc.prose_text
     i = 0
     for link in doc.links:  # sorted by start
         if link.kind != "bare":
@@ -284,13 +381,16 @@ def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             continue  # [https://...](https://...): the URL is the text of a real link
         if doc.text[max(0, link.start - 2) : link.start] == "](":
             continue  # [x](https://a.com/a b.pdf) is a broken link: BT202
+        why = _why_not_linked(doc, link, ctx.flavor, prose)
+        if why is None:
+            continue
         url = link.target
         full = url if "://" in url else f"https://{url}"
         yield Hit(
             link.start,
             link.end,
-            f"bare URL {_shown(url)} is not a link in most Jekyll renderers: write "
-            f"<{_shown(full)}> or [text]({_shown(full)})",
+            f"bare URL {_shown(url)} is not a link: {why}; write <{_shown(full)}> or "
+            f"[text]({_shown(full)})",
         )
 
 

@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..document import COMMENT, RAW_NOTE, Document, MathSpan
+from ..document import COMMENT, FRONT_MATTER, HTML_TAG, RAW_NOTE, Document, MathSpan
 from ..registry import Hit, Option, RuleContext, rule
 
 # pylatexenc is asked about spans up to this size and nesting depth; beyond them the scan
@@ -734,12 +735,26 @@ def latex_syntax(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule("BT302", "unclosed-display-math", "error")
 def unclosed_display_math(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
-    """A ``$$`` that opens display math and is never closed, or holds a blank line.
+    """A ``$$`` that opens display math and is never closed, or holds a blank line that ends it.
 
-    markdown-it ends display math at a blank line, so an unclosed ``$$`` (or a blank line
-    inside one) leaves the ``$$`` and the TeX after it as literal text in the post. The
-    ``$$`` is reported at its own line; the rest of the file is still checked. A single
+    An unclosed ``$$`` leaves the ``$$`` and the TeX after it as literal text in the post.
+    The ``$$`` is reported at its own line; the rest of the file is still checked. A single
     ``$`` is never reported: prices such as $5 are ordinary prose.
+
+    Whether a blank line inside ``$$ ... $$`` ends the math depends on the flavor (the
+    ``flavor`` setting, or the site's renderer):
+
+    - kramdown (Jekyll) reads a ``$$`` block that stands alone, with a blank line (or the
+      start of the post) before its opening ``$$`` and a blank line (or the end) after its
+      closing one, up to the next ``$$``, blank lines and all; such a block is left alone.
+      So are ``$$`` pairs inside a block-level HTML element such as ``<div>``, whose inside
+      kramdown passes on as raw HTML (unless the tag says ``markdown="1"``) for MathJax to
+      read whole. A ``$$`` inside a paragraph still ends with the paragraph.
+    - gfm, commonmark and goldmark end the paragraph at the blank line, and the ``$$`` with
+      it: GitHub's own ``$$`` math lives in one paragraph, plain GFM and CommonMark have no
+      math syntax (MathJax and KaTeX do not pair a ``$$`` across two ``<p>`` elements), and
+      Hugo's passthrough extension does not cross paragraphs either. (pandoc forbids the
+      blank line too; remark-math allows it.) There every blank line inside is reported.
 
     Bad:
 
@@ -757,6 +772,7 @@ def unclosed_display_math(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     text = doc.text
     prose = doc.prose_text
     found = [m for m in _PROSE_DISPLAY_DELIM.finditer(prose) if not _escaped(text, m.start())]
+    raw_html: list[tuple[int, int]] | None = None  # found only when a kramdown pair needs it
     skip = False
     for index, m in enumerate(found):
         if skip:
@@ -769,15 +785,16 @@ def unclosed_display_math(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             if blank is None:
                 skip = True  # $$ ... $$ that markdown-it left alone (inside HTML): a pair
                 continue
+            if ctx.flavor == "kramdown":
+                if raw_html is None:
+                    raw_html = _kramdown_raw_html(doc)
+                if _kramdown_keeps(doc, m.start(), after.start(), raw_html):
+                    skip = True
+                    continue
             if _looks_like_closer(doc, after.start()):
                 skip = True
                 line, _ = doc.position(m.end() + blank.start() + 1)
-                yield Hit(
-                    m.start(),
-                    m.end(),
-                    f"display math opened here holds a blank line (line {line}), which "
-                    "ends it: remove the blank line",
-                )
+                yield Hit(m.start(), m.end(), _blank_line_message(line, ctx.flavor))
                 continue
         yield Hit(
             m.start(),
@@ -785,6 +802,84 @@ def unclosed_display_math(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             "display math opened here is never closed (or holds a blank line, which ends "
             "it): add the closing $$",
         )
+
+
+def _blank_line_message(line: int, flavor: str) -> str:
+    if flavor == "kramdown":
+        why = (
+            "which ends it (kramdown allows one only when the $$ block stands alone, with "
+            "blank lines before and after it)"
+        )
+    else:
+        why = f"which ends it under {flavor}"
+    return f"display math opened here holds a blank line (line {line}), {why}: remove it"
+
+
+# kramdown, as Jekyll runs it (parse_block_html off), passes the inside of a block-level
+# HTML element on as raw HTML unless the tag asks for markdown="1" (or "block", "span").
+# Span elements and elements without a body never open such a block.
+_KRAMDOWN_SPAN_ELEMENTS = frozenset(
+    "a abbr acronym b big bdo br button cite code del dfn em i img input ins kbd label mark "
+    "option q rb rbc rp rt rtc ruby samp select small span strong sub sup time tt u var".split()
+)
+_EMPTY_ELEMENTS = frozenset(
+    "area base br col command embed hr img input keygen link meta param source track wbr".split()
+)
+_BLOCK_HTML_OPEN = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)([^<>]*)>", re.M)
+_MARKDOWN_ATTRIBUTE = re.compile(r"""\bmarkdown\s*=\s*["']?(?:1|block|span)\b""")
+
+
+def _kramdown_raw_html(doc: Document) -> list[tuple[int, int]]:
+    """Offsets of the block-level HTML elements whose inside kramdown leaves raw."""
+    text = doc.text
+    spans: list[tuple[int, int]] = []
+    resume = 0
+    for m in _BLOCK_HTML_OPEN.finditer(text):
+        name = m.group(1).lower()
+        if m.start() < resume or name in _KRAMDOWN_SPAN_ELEMENTS or name in _EMPTY_ELEMENTS:
+            continue
+        if m.group(2).rstrip().endswith("/") or _MARKDOWN_ATTRIBUTE.search(m.group(2)):
+            continue
+        if doc.kind_at(m.start(1) - 1) != HTML_TAG:
+            continue  # a tag in code, a comment or math
+        end = _closing_tag_end(text, m.end(), name)
+        spans.append((m.start(), end))
+        resume = end
+    return spans
+
+
+def _closing_tag_end(text: str, at: int, name: str) -> int:
+    """End of the tag closing ``name`` (nested ones counted), or of the text: kramdown
+    closes an element left open at the end of the document."""
+    depth = 1
+    for m in re.finditer(rf"<(/?){re.escape(name)}(?=[\s/>])", text[at:], re.I):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            close = text.find(">", at + m.end())
+            return len(text) if close < 0 else close + 1
+    return len(text)
+
+
+def _kramdown_keeps(doc: Document, opener: int, closer: int, raw_html: list) -> bool:
+    """Whether kramdown (or MathJax in raw HTML) reads ``$$`` at ``opener`` to ``closer`` as
+    one formula although a blank line lies between them."""
+    i = bisect_right(raw_html, (opener, len(doc.text))) - 1
+    if i >= 0 and raw_html[i][0] <= opener < raw_html[i][1]:
+        return closer < raw_html[i][1]
+    return _starts_block(doc, opener) and _looks_like_closer(doc, closer)
+
+
+def _starts_block(doc: Document, at: int) -> bool:
+    """A ``$$`` first on its line (after any ``>``), after a blank line or the front matter."""
+    line, col = doc.position(at)
+    if doc.lines[line - 1][: col - 1].strip(" \t>"):
+        return False
+    if line == 1:
+        return True
+    previous = line - 2
+    return not doc.lines[previous].strip(" \t>") or (
+        doc.kind_at(doc.line_starts[previous]) == FRONT_MATTER
+    )
 
 
 def _escaped(text: str, at: int) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..arxiv_id import InvalidArxivId, parse_arxiv_id
-from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section
+from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
 from ..registry import Hit, Option, RuleContext, rule
 from ._util import ARXIV_LINK, paper_link, section_year
 from .html import empty_summaries, misplaced_front_matter
@@ -25,9 +26,9 @@ _LINK_LABELS = [
     "source",
     "url",
 ]
+_FIGURE_TAG = re.compile(r"<figure\b", re.I)
 _MEDIA_TAG = re.compile(r"<(?:img|video|iframe|picture|svg|audio|embed|object|table)\b", re.I)
 _WORD = re.compile(r"[^\W_]+")
-_NON_CHARACTERS = re.compile(r"[^\n]")
 _NOT_CONTENT = frozenset({COMMENT, REF_DEFINITION})
 
 
@@ -88,20 +89,7 @@ def content_text(doc: Document, also: frozenset[str] = frozenset()) -> str:
             spans += [(problem.start, problem.start + 4), (problem.end - 3, problem.end)]
         elif problem.kind == "unclosed_comment":
             spans.append((problem.start, problem.end))
-    return _blank_spans(text, spans)
-
-
-def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    pieces: list[str] = []
-    last = 0
-    for start, end in sorted(spans):
-        start = max(start, last)
-        if end <= start:
-            continue
-        pieces += [text[last:start], _NON_CHARACTERS.sub(" ", text[start:end])]
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
+    return blank_spans(text, spans)
 
 
 def _is_blank(text: str, start: int, end: int) -> bool:
@@ -126,9 +114,14 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
     A section whose subsections have content is not empty, and an empty subsection is
     reported on its own heading (not on its parents as well). HTML comments, link
-    reference definitions, horizontal rules and an empty ``<details>`` block do not count
-    as content. A heading with no title is left to BT406, a paper section holding only
-    its link to BT402.
+    reference definitions, horizontal rules, an empty ``<details>`` block and an empty
+    block of raw notes (a ``\"\"\"`` line, then another) do not count as content. A heading
+    with no title is left to BT406, a paper section holding only its link to BT402.
+
+    A bold line standing alone as a heading (``**Part 2: Results**``) is a section too:
+    it is reported when nothing follows it before the next heading or the next such
+    line. A bold lead-in with text after it (``**Note:** ...``), a bold line followed by
+    text or a list, and bold in lists, tables and quotes are not headings.
 
     Bad:
 
@@ -145,7 +138,8 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         Scaling laws made model size a planning question.
     """
     content = content_text(doc)
-    for heading in headings(doc):
+    found = headings(doc)
+    for heading in found:
         section = heading.section
         if section.children or not _normalised(heading.raw_title):
             continue
@@ -154,6 +148,78 @@ def empty_section(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             yield heading.hit(
                 f"section {_quoted(section.title)} is empty {where}: write it or delete the heading"
             )
+    starts = sorted(h.section.start for h in found)
+    lines = bold_headings(doc)
+    for i, (start, end, title) in enumerate(lines):
+        h = bisect_right(starts, start)
+        stop = starts[h] if h < len(starts) else len(doc.text)
+        if i + 1 < len(lines):
+            stop = min(stop, lines[i + 1][0])
+        if _is_blank(content, end, stop):
+            where = "at the end of the file" if stop >= len(doc.text) else "here"
+            yield Hit(
+                start,
+                end,
+                f"bold heading {_quoted(title)} has nothing under it {where}: write the part "
+                "or delete the line",
+            )
+
+
+_BOLD_LINE = re.compile(r" {0,3}(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1[ \t]*")
+# What a heading is not: a sentence, a link line, a long caption.
+_ENDS_SENTENCE = re.compile(r"[.!?\u3002]\W*$")  # then closing quotes, emoji
+_HAS_LINK = re.compile(r"\]\(|\]\[|<https?://|https?://", re.I)
+_HEADING_WORDS = 12
+# Blocks a bold line right after is a caption of: a table, code, math, an HTML block
+# showing media (a <details> block or a <div> of text is no figure).
+_CAPTIONED = {"table_close", "fence", "code_block", "math_block", "amsmath"}
+
+
+def bold_headings(doc: Document) -> list[tuple[int, int, str]]:
+    """Lines that are only bold text, open a top-level paragraph and read as a title:
+    the ``**Part 2: Results**`` an author uses as a heading. A bold sentence, a bold
+    link line, and a bold caption right under a table, image, code block or HTML block
+    are not. Returns (start, end, title) of each line."""
+    found = []
+    tokens = doc.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "paragraph_open" or token.level != 0 or token.map is None:
+            continue
+        line = token.map[0]
+        m = _BOLD_LINE.fullmatch(doc.lines[line])
+        if m is None:
+            continue
+        title = m.group(2).strip()
+        if (
+            _ENDS_SENTENCE.search(title)
+            or _HAS_LINK.search(title)
+            or len(title.split()) > _HEADING_WORDS
+            or (i and _is_figure(tokens, i - 1))
+        ):
+            continue
+        start = doc.line_starts[line]
+        found.append((start, start + len(doc.lines[line]), title))
+    return found
+
+
+def _is_figure(tokens: list, i: int) -> bool:
+    """Whether the block ending at token ``i`` is a table, code, math, raw HTML or a
+    paragraph holding only an image."""
+    token = tokens[i]
+    if token.level != 0:
+        return False
+    if token.type in _CAPTIONED:
+        return True
+    if token.type == "html_block":
+        return bool(_MEDIA_TAG.search(token.content) or _FIGURE_TAG.search(token.content))
+    if token.type != "paragraph_close" or i < 2:
+        return False
+    children = [
+        c
+        for c in tokens[i - 1].children or []
+        if c.type != "softbreak" and not (c.type == "text" and not c.content.strip())
+    ]
+    return bool(children) and all(c.type == "image" for c in children)
 
 
 @rule(
@@ -196,7 +262,7 @@ def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     level = ctx.options["paper_level"]
     labels = {w.casefold() for w in ctx.options["link_labels"]}
     arxiv_links = [(lk.start, lk.end) for lk in doc.links if ARXIV_LINK.search(lk.target)]
-    content = _blank_spans(content_text(doc, frozenset({HTML_TAG})), arxiv_links)
+    content = blank_spans(content_text(doc, frozenset({HTML_TAG})), arxiv_links)
     for heading in headings(doc):
         section = heading.section
         if section.level != level or section.children:
