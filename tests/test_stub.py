@@ -700,15 +700,14 @@ def test_a_second_writer_waits_for_the_lock(tmp_path: Path) -> None:
 
 def test_a_held_lock_times_out_cleanly(tmp_path: Path) -> None:
     path = write_draft(tmp_path)
-    lock = tmp_path / "draft.md.lock"
-    lock.write_text("12345 elsewhere\n")
-    with pytest.raises(StubError, match="another blogtool stub is writing"):
-        update_draft(path, edit_adding(paper("1904.10509", "Sparse")), lock_timeout=0.1)
-    assert lock.read_text() == "12345 elsewhere\n"
+    with DraftLock(path):
+        with pytest.raises(StubError, match="another blogtool stub holds the lock file"):
+            update_draft(path, edit_adding(paper("1904.10509", "Sparse")), lock_timeout=0.1)
+        assert (tmp_path / "draft.md.lock").exists()
     assert path.read_text(encoding="utf-8") == DRAFT
 
 
-def test_a_stale_lock_is_taken_over(tmp_path: Path) -> None:
+def test_a_lock_file_nobody_holds_is_no_obstacle(tmp_path: Path) -> None:
     path = write_draft(tmp_path)
     lock = tmp_path / "draft.md.lock"
     lock.write_text("12345 elsewhere\n")

@@ -27,8 +27,6 @@ import contextlib
 import difflib
 import os
 import re
-import socket
-import time
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,8 +36,11 @@ from string import Formatter
 from typing import TYPE_CHECKING, Any
 
 from blogtool.arxiv_id import ArxivId
+from blogtool.atomic import sibling_name
 from blogtool.document import Document, Section
+from blogtool.lockfile import FileLock, LockError, end_cleanly
 from blogtool.rules._util import paper_link
+from blogtool.safetext import markdown_inline
 
 if TYPE_CHECKING:
     from blogtool.net.arxiv import Paper
@@ -290,8 +291,12 @@ def _tidy_section(rendered: str, template: PaperTemplate, level: int) -> str:
 
 
 def paper_fields(paper: Paper, arxiv_id: ArxivId) -> dict[str, str]:
-    """The placeholder values for one paper; ``arxiv_id`` is the ID as it was asked for."""
-    authors = paper.authors
+    """The placeholder values for one paper; ``arxiv_id`` is the ID as it was asked for.
+
+    Metadata from arXiv is text, never markup: each value is escaped to read as itself
+    wherever the template puts it (:func:`blogtool.safetext.markdown_inline`).
+    """
+    authors = tuple(markdown_inline(name) for name in paper.authors)
     if len(authors) > 2:
         short = f"{authors[0]} et al."
     else:
@@ -300,7 +305,7 @@ def paper_fields(paper: Paper, arxiv_id: ArxivId) -> dict[str, str]:
     month = published.month if published else arxiv_id.month
     versioned = paper.versioned_id if arxiv_id.version is None else arxiv_id.versioned
     return {
-        "title": paper.title,
+        "title": markdown_inline(paper.title),
         "abs_url": arxiv_id.abs_url,
         "pdf_url": arxiv_id.pdf_url,
         "arxiv_id": arxiv_id.base,
@@ -312,8 +317,8 @@ def paper_fields(paper: Paper, arxiv_id: ArxivId) -> dict[str, str]:
         "updated": paper.updated.isoformat() if paper.updated else "",
         "year": str(paper_year(paper, arxiv_id)),
         "month": f"{month:02d}",
-        "abstract": paper.abstract,
-        "category": paper.primary_category or "",
+        "abstract": markdown_inline(paper.abstract),
+        "category": markdown_inline(paper.primary_category or ""),
     }
 
 
@@ -692,7 +697,7 @@ def _complete(
         empty = _EMPTY_ATX_HEADING.match(heading)
         assert empty is not None
         indent = heading[: len(heading) - len(heading.lstrip())]
-        lines[line - 1] = f"{indent}{empty.group(1)} {request.paper.title}"
+        lines[line - 1] = f"{indent}{empty.group(1)} {markdown_inline(request.paper.title)}"
         text = "\n".join(lines)
     if missing.link:
         rendered_doc = Document.from_text(rendered)
@@ -852,74 +857,21 @@ def check_writable(path: Path) -> None:
         raise StubError(f"{path}: the file is read-only; nothing written")
 
 
-class DraftLock:
-    """``<draft>.lock``, created with O_EXCL so one stub at a time writes a draft.
+class DraftLock(FileLock):
+    """``<draft>.lock``, an flock (:mod:`blogtool.lockfile`), so one stub at a time writes a
+    draft; another run waits up to ``timeout`` seconds. The operating system releases it when
+    its process dies, so a killed stub leaves no lock to wait for."""
 
-    Another run waits up to ``timeout`` seconds. A lock older than ``stale_after`` seconds
-    is left over from a killed run and is taken over.
-    """
-
-    def __init__(
-        self,
-        draft: Path,
-        timeout: float = 10.0,
-        stale_after: float = 60.0,
-        poll: float = 0.05,
-    ) -> None:
-        self.path = draft.with_name(draft.name + ".lock")
-        self.timeout = timeout
-        self.stale_after = stale_after
-        self.poll = poll
-        self._held = False
+    def __init__(self, draft: Path, timeout: float = 10.0, poll: float = 0.05) -> None:
+        lock = draft.with_name(sibling_name(draft.name, "lock"))
+        super().__init__(lock, timeout, poll, holder="another blogtool stub")
 
     def __enter__(self) -> DraftLock:
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                age = self._age()
-                if age is None:
-                    continue  # released just now
-                if age > self.stale_after:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(self.path)
-                    continue
-                if time.monotonic() >= deadline:
-                    raise StubError(
-                        f"another blogtool stub is writing this draft (lock file "
-                        f"{self.path}, held for {age:.0f} s); try again, or delete the lock "
-                        "file if no stub is running"
-                    ) from None
-                time.sleep(self.poll)
-                continue
-            except OSError as exc:
-                raise StubError(
-                    f"cannot create the lock file {self.path}: {exc.strerror or exc}"
-                ) from None
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(f"{os.getpid()} {socket.gethostname()}\n")
-            except OSError as exc:  # a full disk: the lock is ours, so remove it
-                with contextlib.suppress(OSError):
-                    os.unlink(self.path)
-                raise StubError(
-                    f"cannot write the lock file {self.path}: {exc.strerror or exc}"
-                ) from None
-            self._held = True
-            return self
-
-    def _age(self) -> float | None:
         try:
-            return time.time() - self.path.stat().st_mtime
-        except FileNotFoundError:
-            return None
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._held:
-            self._held = False
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)
+            super().__enter__()
+        except LockError as exc:
+            raise StubError(f"{exc}; nothing written") from None
+        return self
 
 
 class DraftChanged(StubError):
@@ -938,7 +890,6 @@ def update_draft(
     expected: str | None = None,
     *,
     lock_timeout: float = 10.0,
-    stale_after: float = 60.0,
 ) -> DraftUpdate:
     """Apply ``edit`` (LF text in, plan out) to the draft on disk, all or nothing.
 
@@ -952,7 +903,8 @@ def update_draft(
 
     if path.is_symlink():
         path = path.resolve()  # replace the file the link points to, not the link
-    with DraftLock(path, timeout=lock_timeout, stale_after=stale_after):
+    # SIGTERM and SIGHUP end the run through the same cleanup as an error: no temporary file.
+    with end_cleanly(), DraftLock(path, timeout=lock_timeout):
         raw = read_draft(path)
         if expected is not None and raw != expected:
             raise DraftChanged(

@@ -176,8 +176,15 @@ def test_stub_on_a_full_disk_leaves_the_draft_and_no_lock_or_temporary(
 def test_a_full_disk_while_taking_the_lock_is_a_stub_error_and_leaves_no_lock(
     draft: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _disk_fills_writing(monkeypatch, ".lock")
-    with pytest.raises(StubError, match="No space left on device"):
+    real_open = os.open
+
+    def full(path: object, *args: object, **kwargs: object) -> int:
+        if str(path).endswith(".lock"):
+            _no_space()
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", full)
+    with pytest.raises(StubError, match="cannot create the lock file .*No space left on device"):
         update_draft(draft, _adding(), expected=DRAFT)
     assert draft.read_text(encoding="utf-8") == DRAFT
     assert others(draft.parent, draft) == []
@@ -244,8 +251,8 @@ def test_stub_killed_before_the_rename_leaves_the_draft_and_the_next_run_recover
     _killed(draft, code, str(draft))
     assert draft.read_text(encoding="utf-8") == DRAFT
     lock = draft.with_name("draft.md.lock")
-    assert lock.exists()  # the killed run could not release it
-    result = update_draft(draft, _adding(), expected=DRAFT, stale_after=0.0)
+    assert lock.exists()  # the killed run could not remove it, but holds it no longer
+    result = update_draft(draft, _adding(), expected=DRAFT, lock_timeout=1.0)
     assert result.written
     text = draft.read_text(encoding="utf-8")
     assert text.startswith(DRAFT.split("## 2017")[0]) and "### Attention Is All You Need" in text

@@ -27,6 +27,7 @@ from blogtool.arxiv_id import parse_arxiv_id
 from blogtool.cli import main
 from blogtool.net.arxiv import Paper
 from blogtool.net.cache import DiskCache
+from blogtool.safetext import markdown_inline
 from blogtool.stub import (
     PaperTemplate,
     StubError,
@@ -151,9 +152,12 @@ def test_metadata_from_arxiv_is_inserted_as_text(title: str) -> None:
     paper = Paper("2305.18290", 1, title or "x", (title or "x",), when, when, title, None, "", "")
     template = PaperTemplate("### {title}\n\n[paper]({abs_url}) by {authors}: {abstract}\n", "t")
     section = render_section(template, paper, arxiv_id)
-    # Metadata is plain one-line text from the moment a Paper is built.
-    authors, abstract = ", ".join(paper.authors), " ".join(title.split())
+    # Metadata is plain one-line text from the moment a Paper is built, and escaped to read
+    # as itself in Markdown (tests/robustness/test_hostile_metadata.py); braces stay as they are.
+    authors = ", ".join(markdown_inline(name) for name in paper.authors)
+    abstract = markdown_inline(title)
     assert section.endswith(f"[paper](https://arxiv.org/abs/2305.18290) by {authors}: {abstract}\n")
+    assert section.count("{") == 2 * title.count("{") + (title or "x").count("{")
 
 
 # --- the link checker stays on http(s) and inside its cache -------------------------------------

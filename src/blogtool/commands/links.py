@@ -41,9 +41,15 @@ use it.
 Settings ([tool.blogtool.links] in pyproject.toml, or [links] in blogtool.toml):
   accept = "200..=299"       status codes that count as working
   exclude = ["^https://x\\\\.com/"]  URLs never requested (regular expressions)
-  min_host_interval = 0.05   seconds between requests to one server
-  timeout, max_concurrency, max_per_host, max_retries,
-  max_retry_wait, headers = {"host" = {"Header" = "value"}}, user_agent
+  min_host_interval = 0.05   seconds between requests to one server (<= 60)
+  timeout = 10               seconds for a whole request: connecting, headers
+                             and the body that is read
+  max_body_bytes = 65536     body bytes read at most; the rest is not fetched
+  max_retry_wait = 30        a longer Retry-After is reported, not waited for
+  allow_private = false      check links to private, loopback and link-local
+                             addresses, and follow redirects to them
+  max_concurrency, max_per_host, max_retries,
+  headers = {"host" = {"Header" = "value"}}, user_agent
   cache_dir, cache_max_age = 86400   answers are cached for a day
   site_root = "site"         where /assets/... links point (default: the
                              project directory, checked only where it has

@@ -32,8 +32,9 @@ Settings ([tool.blogtool.stub] in pyproject.toml, or [stub] in blogtool.toml):
   template = "rules/paper.md"     section template, relative to the config file
   placement = "year"              or "end": append at the end of the draft
   year_heading_level = 2, paper_heading_level = 3, year_heading_format = "{{year}}"
-[tool.blogtool.arxiv] api_url, min_interval, timeout, cache_max_age tune the
-client; $BLOGTOOL_ARXIV_API_URL overrides api_url.
+[tool.blogtool.arxiv] api_url, min_interval, timeout (seconds for a whole
+request), max_response_bytes, max_wait (the longest pause arXiv may ask for),
+cache_max_age tune the client; $BLOGTOOL_ARXIV_API_URL overrides api_url.
 
 \b
 Exit codes:
@@ -231,6 +232,7 @@ def _fetch(
             min_interval=float(table.get("min_interval", 3.0)),
             timeout=float(table.get("timeout", 15.0)),
             cache_max_age=max_age,
+            **{key: table[key] for key in ("max_response_bytes", "max_wait") if key in table},
         ) as client:
             return client.fetch(ids)
     except ArxivError as exc:
