@@ -299,6 +299,11 @@ def _plain(html: str) -> str:
     return _MARKUP.sub(" ", html).strip()
 
 
+def _summary_key(title: str) -> str:
+    """A summary title as compared: ``**Quick Summary:**`` is ``quick summary``."""
+    return " ".join(title.strip().strip("*_:.` ").lower().split())
+
+
 def _has_content(doc: Document, start: int, end: int) -> bool:
     """Whether a reader sees anything between ``start`` and ``end``.
 
@@ -492,9 +497,9 @@ def empty_quick_summary(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
         </details>
     """
-    wanted = {s.strip().lower() for s in ctx.options["summaries"]}
+    wanted = {_summary_key(s) for s in ctx.options["summaries"]}
     for block in empty_summaries(doc):
-        if wanted and block.title.lower() not in wanted:
+        if wanted and _summary_key(block.title) not in wanted:
             continue
         where = "before </details>" if block.closed else "under the summary"
         yield Hit(
