@@ -30,9 +30,13 @@ def rules_of(result) -> list[tuple[int, int, str]]:
 
 def test_languagetool_server_backend(tmp_path: Path, standin) -> None:
     config = f'[spelling]\nbackend = "languagetool"\nlanguagetool_url = "{standin.url}"\n'
+    # BT601 decides words with the lexicon whatever the backend: no request for it
     result = lint(tmp_path, config, "--select", "BT601")
     assert result.exit_code == 1, result.output
     assert rules_of(result) == [(3, 4, "BT601"), (3, 28, "BT601")]
+    assert not standin.requests
+    # grammar asks the configured server
+    lint(tmp_path, config, "--select", "BT602")
     assert any(path == "/v2/check" for _, path, _ in standin.requests)
 
 
@@ -61,7 +65,7 @@ def test_spelling_can_be_turned_off(tmp_path: Path) -> None:
 
 
 def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> None:
-    first = lint(tmp_path, "", "--select", "BT601")
+    first = lint(tmp_path, "", "--select", "BT601,BT602")
     assert rules_of(first) == [(3, 4, "BT601"), (3, 28, "BT601")]
     cache_files = list(Path(__import__("os").environ["BLOGTOOL_CACHE_DIR"]).rglob("*.json"))
     assert cache_files, "the spelling cache was not written"
@@ -73,6 +77,6 @@ def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> Non
 
     monkeypatch.setattr(service, "create_backend", broken)
     service.service_for.cache_clear()
-    second = lint(tmp_path, "", "--select", "BT601")
+    second = lint(tmp_path, "", "--select", "BT601,BT602")
     assert rules_of(second) == rules_of(first)
     service.service_for.cache_clear()

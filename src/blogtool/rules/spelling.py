@@ -92,11 +92,58 @@ def _hits(doc: Document, ctx: RuleContext, kind: str) -> Iterator[Hit]:
             continue
         suggestions = ", ".join(s for s in f.suggestions[:3] if s)
         hint = f" (did you mean: {suggestions}?)" if suggestions else ""
-        if kind == "spelling":
-            message = f"unknown word {f.word!r}{hint}; fix it or add it to the vocabulary"
-        else:
-            message = f"{f.message.rstrip('.')}: {f.word!r}{hint}"
-        yield Hit(f.start, f.end, message)
+        yield Hit(f.start, f.end, f"{f.message.rstrip('.')}: {f.word!r}{hint}")
+
+
+# Where a draft names its terms: a word used here is not a typo in the prose.
+_TERM_EVIDENCE = frozenset(
+    {
+        "code_fence",
+        "code_indent",
+        "code_inline",
+        "math_block",
+        "math_inline",
+        "html_tag",
+        "html_raw",
+        "link_target",
+        "url",
+        "ref_definition",
+        "liquid",
+    }
+)
+
+
+def _unknown_words(doc: Document, ctx: RuleContext) -> list:
+    """BT601's findings: prose words unknown to the lexicon, the vocabulary and the draft."""
+    if not ctx.options.get("enabled", True):
+        return []
+    from ..spelling import parse_words_comment
+    from ..spelling.backends import BackendUnavailable
+    from ..spelling.lexicon import LexiconUnavailable, load_lexicon
+    from ..spelling.service import SpellingSettings, service_for
+    from ..spelling.words import WordChecker, document_terms
+
+    extra: list[str] = []
+    for comment in doc.comments:
+        extra.extend(parse_words_comment(comment.body) or ())
+    rules_dirs = tuple(str(p) for p in getattr(ctx.data, "extra_dirs", ()))
+    settings = SpellingSettings.from_options(ctx.options, rules_dirs)
+    try:
+        lexicon = load_lexicon()
+        service = service_for(settings)
+    except (LexiconUnavailable, BackendUnavailable) as exc:
+        raise RuleUnavailable(f"spelling not checked: {exc}") from None
+    vocabulary = service.vocabulary.extended(extra) if extra else service.vocabulary
+    terms = document_terms(doc.text, doc.masked(_TERM_EVIDENCE))
+    checker = WordChecker(
+        lexicon,
+        vocabulary.accepts,
+        terms,
+        either_dialect=settings.either_dialect,
+        check_capitalized=bool(ctx.options.get("check_capitalized", True)),
+    )
+    text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), doc.prose_text)
+    return checker.unknown(text, glued=lambda offset: doc.kind_at(offset) == "html_tag")
 
 
 @rule("BT601", "spelling", "error", config_section="spelling")
@@ -117,7 +164,15 @@ def spelling(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
         We receive a state-of-the-art model at least twice.
     """
-    return _hits(doc, ctx, "spelling")
+    for w in _unknown_words(doc, ctx):
+        hint = f" (did you mean: {', '.join(w.suggestions)}?)" if w.suggestions else ""
+        lines = sorted({doc.position(o)[0] for o in w.others} - {doc.position(w.start)[0]})
+        also = ""
+        if lines:
+            shown = ", ".join(str(n) for n in lines[:3]) + (", ..." if len(lines) > 3 else "")
+            also = f"; it is also used on line{'s' if len(lines) > 1 else ''} {shown}"
+        message = f"unknown word {w.word!r}{hint}{also}; fix it or add it to the vocabulary"
+        yield Hit(w.start, w.end, message)
 
 
 @rule("BT602", "grammar", "warning", config_section="spelling")
