@@ -113,6 +113,33 @@ _TERM_EVIDENCE = frozenset(
 )
 
 
+# Front matter values that a blog theme shows as text: the title, the description, the
+# names of a table of contents.
+_SHOWN_FRONT_MATTER = re.compile(
+    r"^[ \t]*(?:-[ \t]*)?(?:title|subtitle|description|summary|name)[ \t]*:[ \t]*(\S[^\n]*)$",
+    re.M,
+)
+
+
+def _with_front_matter_titles(doc: Document, prose: str) -> str:
+    """``prose`` with the shown values of the front matter put back, so they are checked."""
+    pieces = []
+    last = 0
+    for region in doc.regions:
+        if region.kind != "front_matter":
+            continue
+        block = doc.text[region.start : region.end]
+        for m in _SHOWN_FRONT_MATTER.finditer(block):
+            start, end = region.start + m.start(1), region.start + m.end(1)
+            pieces.append(prose[last:start])
+            pieces.append(doc.text[start:end])
+            last = end
+    if not pieces:
+        return prose
+    pieces.append(prose[last:])
+    return "".join(pieces)
+
+
 def _unknown_words(doc: Document, ctx: RuleContext) -> list:
     """BT601's findings: prose words unknown to the lexicon, the vocabulary and the draft."""
     if not ctx.options.get("enabled", True):
@@ -142,7 +169,8 @@ def _unknown_words(doc: Document, ctx: RuleContext) -> list:
         either_dialect=settings.either_dialect,
         check_capitalized=bool(ctx.options.get("check_capitalized", True)),
     )
-    text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), doc.prose_text)
+    text = _with_front_matter_titles(doc, doc.prose_text)
+    text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), text)
     return checker.unknown(text, glued=lambda offset: doc.kind_at(offset) == "html_tag")
 
 

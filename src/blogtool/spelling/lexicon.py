@@ -47,14 +47,16 @@ _DERIVATIONS = (
     ("ibility", ("ible",)),
     ("ality", ("al",)),
     ("arity", ("ar", "ary")),
-    ("ity", ("", "e")),
-    ("ization", ("", "e", "ize")),
-    ("izations", ("", "e", "ize")),
-    ("ized", ("", "e")),
-    ("izes", ("", "e")),
-    ("izing", ("", "e")),
-    ("ize", ("", "e")),
+    ("ization", ("", "ize")),
+    ("izations", ("", "ize")),
+    ("ized", ("",)),
+    ("izes", ("",)),
+    ("izing", ("",)),
+    ("ize", ("",)),
 )
+# A word that a rule above explains but that is one letter from a word at least this
+# common is taken for that word misspelt: "interwining" is not inter + wining.
+RULE_NEAR_FREQUENCY = 1000
 
 # British <-> American spelling patterns: (regex on the word, replacement).
 _DIALECT_SWAPS = tuple(
@@ -108,11 +110,16 @@ class Lexicon:
             return True
         if either_dialect and any(v in self.frequency for v in dialect_variants(word)):
             return True
-        return (
+        explained = (
             self._prefixed(word, either_dialect)
             or self._suffixed(word, either_dialect)
             or self._derived(word)
         )
+        if not explained:
+            return False
+        # the stem itself is one letter away from a plural: that is no rival
+        rivals = [c for c in self.near(word, RULE_NEAR_FREQUENCY) if not word.startswith(c)]
+        return not rivals
 
     def strict_dialect_miss(self, word: str) -> str | None:
         """For a one-dialect draft: the American spelling of a British ``word``, if it is one."""
