@@ -80,3 +80,66 @@ def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> Non
     second = lint(tmp_path, "", "--select", "BT601,BT602")
     assert rules_of(second) == rules_of(first)
     service.service_for.cache_clear()
+
+
+def test_grammar_is_off_by_default_and_on_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "g.md").write_text("We train the the model.\n", encoding="utf-8")
+    off = CliRunner().invoke(main, ["lint", "--format", "json", str(tmp_path / "g.md")])
+    assert [r for r in rules_of(off) if r[2] == "BT602"] == []
+    on = CliRunner().invoke(
+        main, ["lint", "--format", "json", "--select", "BT602", str(tmp_path / "g.md")]
+    )
+    assert rules_of(on) == [(1, 10, "BT602")]
+
+
+def test_a_lexicon_that_fails_to_load_is_one_line_and_other_rules_run(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from blogtool.spelling import lexicon
+
+    def broken():
+        raise lexicon.LexiconUnavailable("the English word list cannot be read (damaged)")
+
+    monkeypatch.setattr(lexicon, "load_lexicon", broken)
+    result = lint(tmp_path, "")
+    assert result.exit_code == 2
+    assert result.stderr.count("spelling not checked") == 1
+    assert "Traceback" not in result.output
+    assert (3, 16, "BT102") in rules_of(result)
+
+
+def test_a_damaged_word_list_is_reported_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    from importlib import resources
+
+    from blogtool.spelling import lexicon
+
+    damaged = tmp_path / "resources" / "en.json.gz"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"not gzip")
+    monkeypatch.setattr(resources, "files", lambda package: tmp_path)
+    lexicon.load_lexicon.cache_clear()
+    try:
+        try:
+            lexicon.load_lexicon()
+        except lexicon.LexiconUnavailable as exc:
+            assert "cannot be read" in str(exc) and "\n" not in str(exc)
+        else:
+            raise AssertionError("a damaged word list was accepted")
+    finally:
+        lexicon.load_lexicon.cache_clear()
+
+
+def test_corrupt_spelling_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    cache = Path(os.environ["BLOGTOOL_CACHE_DIR"]) / "spelling"
+    cache.mkdir(parents=True, exist_ok=True)
+    first = lint(tmp_path, "", "--select", "BT601,BT602")
+    for f in cache.glob("*.json"):
+        f.write_bytes(b"\x00{not json")
+    from blogtool.spelling import service
+
+    service.service_for.cache_clear()
+    second = lint(tmp_path, "", "--select", "BT601,BT602")
+    assert second.exit_code == first.exit_code == 1
+    assert rules_of(second) == rules_of(first)

@@ -231,9 +231,8 @@ class WordChecker:
         for ending, restores in _VOCABULARY_ENDINGS:
             if word.endswith(ending) and len(word) - len(ending) >= 3:
                 stem = word[: -len(ending)]
+                # no undoubling of a final consonant: "pretrainning" is not pretrain + ing
                 stems = [stem + r for r in restores]
-                if len(stem) > 3 and stem[-1] == stem[-2]:
-                    stems.append(stem[:-1])  # "finetunning" is not, "gatted" -> "gat" is
                 if any(self.accepts(s) or s in self.terms for s in stems):
                     return True
         return False
