@@ -44,6 +44,7 @@ class SpellingSettings:
     rules_dirs: tuple[str, ...] = ()
     cache: bool = True
     either_dialect: bool = True
+    only_rules: tuple[str, ...] | None = None  # Harper rules to run; None: all
 
     @classmethod
     def from_options(cls, options: dict[str, Any], rules_dirs: tuple[str, ...]) -> SpellingSettings:
@@ -98,6 +99,7 @@ class SpellingService:
                 vocabulary=self.vocabulary,
                 languagetool_url=s.languagetool_url,
                 languagetool_dir=s.languagetool_dir,
+                only_rules=None if s.only_rules is None else frozenset(s.only_rules),
             )
         return self._backend
 
