@@ -18,9 +18,9 @@ from blogtool.cli import main
 DRAFT = "# Notes\n\nWe recieve the [ADD_IMAGE] tset here.\n"
 
 
-def lint(tmp_path: Path, config: str, *args: str):
+def lint(tmp_path: Path, config: str, *args: str, draft: str = DRAFT):
     (tmp_path / "blogtool.toml").write_text(config, encoding="utf-8")
-    (tmp_path / "d.md").write_text(DRAFT, encoding="utf-8")
+    (tmp_path / "d.md").write_text(draft, encoding="utf-8")
     return CliRunner().invoke(main, ["lint", "--format", "json", *args, str(tmp_path / "d.md")])
 
 
@@ -65,8 +65,10 @@ def test_spelling_can_be_turned_off(tmp_path: Path) -> None:
 
 
 def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> None:
-    first = lint(tmp_path, "", "--select", "BT601,BT602")
-    assert rules_of(first) == [(3, 4, "BT601"), (3, 28, "BT601")]
+    # "allows to" is one of the Harper rules BT602 asks for, so Harper checks the paragraph
+    draft = DRAFT + "\nThis allows to train.\n"
+    first = lint(tmp_path, "", "--select", "BT601,BT602", draft=draft)
+    assert rules_of(first) == [(3, 4, "BT601"), (3, 28, "BT601"), (5, 6, "BT602")]
     cache_files = list(Path(__import__("os").environ["BLOGTOOL_CACHE_DIR"]).rglob("*.json"))
     assert cache_files, "the spelling cache was not written"
     # with the backend unusable, a fully cached draft still gives the same findings
@@ -77,7 +79,7 @@ def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> Non
 
     monkeypatch.setattr(service, "create_backend", broken)
     service.service_for.cache_clear()
-    second = lint(tmp_path, "", "--select", "BT601,BT602")
+    second = lint(tmp_path, "", "--select", "BT601,BT602", draft=draft)
     assert rules_of(second) == rules_of(first)
     service.service_for.cache_clear()
 

@@ -32,7 +32,18 @@ _BLANK = re.compile(r"[^\n]")
 _BLANK_LINE = re.compile(r"^[^\S\n]+$", re.M)
 
 
+def _checked_text(doc: Document) -> str:
+    """The prose a grammar check reads: non-words blanked, blank lines made empty."""
+    if "spelling-text" not in doc.memo:
+        text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), doc.prose_text)
+        # A line of nothing but blanks (a masked code line, say) ends a paragraph either
+        # way; as newlines it costs the paragraph search linear time, as spaces quadratic.
+        doc.memo["spelling-text"] = _BLANK_LINE.sub(lambda m: "\n" * len(m.group(0)), text)
+    return doc.memo["spelling-text"]
+
+
 def _findings(doc: Document, ctx: RuleContext, only_rules: tuple[str, ...] | None) -> list:
+    # (``only_rules`` None: every rule of the backend, for BT603's style opinions.)
     """The backend's findings for the document, computed once per rule selection."""
     options = repr(sorted(ctx.options.items(), key=lambda kv: kv[0]))
     memo_key = ("spelling", options, only_rules)
@@ -44,10 +55,7 @@ def _findings(doc: Document, ctx: RuleContext, only_rules: tuple[str, ...] | Non
     from ..spelling import BackendUnavailable, parse_words_comment
     from ..spelling.service import SpellingSettings, service_for
 
-    text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), doc.prose_text)
-    # A line of nothing but blanks (a masked code line, say) ends a paragraph either way; as
-    # newlines it costs the paragraph search linear time, as spaces quadratic in its length.
-    text = _BLANK_LINE.sub(lambda m: "\n" * len(m.group(0)), text)
+    text = _checked_text(doc)
     extra: list[str] = []
     for comment in doc.comments:
         words = parse_words_comment(comment.body)
@@ -59,7 +67,9 @@ def _findings(doc: Document, ctx: RuleContext, only_rules: tuple[str, ...] | Non
         if settings.backend == "harper":
             settings = dataclasses.replace(settings, only_rules=only_rules)
         service = service_for(settings)
-        found = service.check(text, extra)
+        harper = settings.backend == "harper"
+        trigger = _grammar_trigger(only_rules) if harper and only_rules is not None else None
+        found = service.check(text, extra, None if trigger is None else trigger.search)
     except BackendUnavailable as exc:
         raise RuleUnavailable(f"spelling not checked: {exc}") from None
     if service.warning:
@@ -92,8 +102,6 @@ def _grammar_misreads(doc: Document, f) -> bool:
     following = _NEXT_WORD.match(text, f.end)
     if following is not None and not doc.is_prose(following.start(1)):
         return True  # "Let $x$ denote", "a `Chain`": the backend saw a blank there
-    if following is not None and not following.group(1).lstrip(_OPENERS)[:1].isalpha():
-        return True  # "a \\(n\\) vector": a symbol, not a word, follows
     between = text[f.start : f.end]
     if any(not doc.is_prose(f.start + i) for i, c in enumerate(between) if not c.isspace()):
         return True  # "to `ppo.py` to": code or math inside what the backend saw as words
@@ -104,6 +112,8 @@ def _grammar_misreads(doc: Document, f) -> bool:
         if len(words) == 2 and all(w[:1].isupper() for w in words):
             return True  # "Li Li", "He He": a name
     if f.backend_rule in _ARTICLE_RULES:
+        if following is not None and not following.group(1).lstrip(_OPENERS)[:1].isalpha():
+            return True  # "a \\(n\\) vector": a symbol, not a word, follows
         before = text[: f.start].rstrip()
         nxt = following.group(1) if following else ""
         if text[f.start : f.end] == "A" and (
@@ -141,36 +151,70 @@ def _reportable(f, ctx: RuleContext, doc: Document | None = None) -> bool:
 # spelling-quality corpus (bench/QUALITY-spelling.md), and a few classic confusions.
 # Others misread ML prose: ToTwoToo, NounVerbConfusion ("we weight the scores"),
 # MissingDeterminer, TheirToThere ("to their right"), ThisTypeOfThing.
-GRAMMAR_RULES = (
-    "AllowTo",
-    "AnA",
-    "AnAnother",
-    "AnotherAn",
-    "BoarderBorder",
-    "DidPast",
-    "DoesOrDose",
-    "ExtendOrExtent",
-    "HomeInOn",
-    "LetsConfusion",
-    "RegularIrregulars",
-    "RepeatedWords",
-    "SeamToSeem",
-    "SingleBe",
-    "ThatThan",
-    "TheMy",
-    "ThenThan",
-    "ThoughThought",
-    "ToLoseTooLoose",
-    "ToTo",
-    "WorseOrWorst",
+_COMPARATIVE = (
+    r"\b(?:more|less|better|worse|rather|larger|smaller|higher|lower|greater|fewer|faster"
+    r"|slower|bigger|longer|shorter|easier|harder|\w+ier)"
 )
+_BUILT_IN_GRAMMAR = frozenset({"AnA", "RepeatedWords", "ToTo"})
+GRAMMAR_RULES = {
+    # rule: words without which it cannot fire, so a paragraph without them skips Harper
+    "AllowTo": r"\ballow(?:s|ed|ing)?\s+to\b",
+    "AnA": "",  # checked by blogtool.spelling.grammar, without Harper
+    "AnAnother": r"\ban\s+another\b",
+    "AnotherAn": r"\banother\s+an\b",
+    "BoarderBorder": r"\bboarders?\b",
+    "DidPast": r"\b(?:did|does|do)(?:n't)?\s+(?:not\s+)?\w+ed\b",
+    "DoesOrDose": r"\bdoses?\b",
+    "ExtendOrExtent": r"\bextend\b",
+    "HomeInOn": r"\bhon(?:e|es|ed|ing)\s+in\b",
+    # "lets" for "let's" (a sentence's first word, or before a verb), "let's us"
+    "LetsConfusion": r"(?:^|[.!?:]\s+)Lets\b|\blets\s+(?:go|see|try|look|say|assume|"
+    r"consider|start|begin|take|execute|call|run|make|get|now|slip|collect|write|check)\b"
+    r"|\b[Ll]et(?:'|\u2019)s\s+us\b",
+    "RepeatedWords": "",  # checked by blogtool.spelling.grammar, without Harper
+    "SeamToSeem": r"\bseam(?:s|ed|ing)?\b",
+    "SingleBe": r"\b(?:is|are|was|were|be|been|am)\s+(?:is|are|was|were|be|been|am)\b",
+    "ThatThan": _COMPARATIVE + r"\s+that\b",
+    "TheMy": r"(?i:\bthe\s+(?:my|your|his|her|its|our|their)\b)",
+    "ThenThan": _COMPARATIVE + r"\s+then\b|\b(?:more|less|rather)\b[^.]{0,40}\bthen\b",
+    "ThoughThought": r"\b(?:I|we|you|they|he|she|had|have|has)\s+though\b",
+    "ToLoseTooLoose": r"\b(?:loose|lose)\b",
+    "ToTo": "",  # a repeated word, checked by blogtool.spelling.grammar
+    "WorseOrWorst": r"\b(?:worse|worst)\b",
+}
+
+
+def _grammar_trigger(rules: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern a paragraph must match to be worth checking, or None: check every one."""
+    if any(not GRAMMAR_RULES.get(rule) for rule in rules):
+        return None
+    return re.compile("|".join(f"(?:{GRAMMAR_RULES[rule]})" for rule in rules))
+
+
+def _grammar_findings(doc: Document, ctx: RuleContext) -> list:
+    """BT602's findings: a/an and repeats found here, the other chosen rules by Harper."""
+    chosen = tuple(sorted(ctx.options.get("grammar_rules", GRAMMAR_RULES)))
+    if ctx.options.get("backend", "harper") != "harper":
+        return _findings(doc, ctx, chosen)  # LanguageTool runs its own grammar rules
+    if not ctx.options.get("enabled", True):
+        return []
+    from ..spelling.grammar import article_findings, repeated_word_findings
+
+    text = _checked_text(doc)
+    found = []
+    if "AnA" in chosen:
+        found += article_findings(text)
+    if "RepeatedWords" in chosen or "ToTo" in chosen:
+        found += repeated_word_findings(text)
+    rest = tuple(rule for rule in chosen if rule not in _BUILT_IN_GRAMMAR)
+    if rest:
+        found += _findings(doc, ctx, rest)
+    return found
 
 
 def _hits(doc: Document, ctx: RuleContext, kind: str) -> Iterator[Hit]:
-    only = None
-    if kind == "grammar":
-        only = tuple(sorted(ctx.options.get("grammar_rules", GRAMMAR_RULES)))
-    for f in _findings(doc, ctx, only):
+    found = _grammar_findings(doc, ctx) if kind == "grammar" else _findings(doc, ctx, None)
+    for f in found:
         if f.kind != kind or not _reportable(f, ctx, doc):
             continue
         suggestions = ", ".join(s for s in f.suggestions[:3] if s)
