@@ -8,7 +8,7 @@ Each distinct word is decided once, by set lookups:
 2. Known: in the English lexicon (either dialect), in the ML vocabulary or its inflections
    (``softmaxed``), or a *term of the draft*: it also appears in the draft's code, URLs,
    link targets, HTML attributes or math, or it is used three times or more in the prose
-   and is not one letter from a common word.
+   (five, and more often than that word, when it is one letter from a common word).
 3. Unknown and lowercase: a misspelling (``recieve``).
 4. Unknown and capitalised: a name, unless it is one edit from a common word and at least
    five letters long (``Procesing``, ``Transfomers``): a name is rarely that close to an
@@ -173,7 +173,7 @@ class WordChecker:
                 continue
             if w.compound and self._is_known(w.compound):
                 continue  # take-aways, co-operate: known written as one word
-            if not self._is_known(w.word) and self._is_typo(w.word, uses[w.word.lower()]):
+            if not self._is_known(w.word) and self._is_typo(w.word, uses):
                 flagged.append(w)
         where: dict[str, list[int]] = {}
         for w in words:
@@ -237,15 +237,19 @@ class WordChecker:
                     return True
         return False
 
-    def _is_typo(self, word: str, uses: int) -> bool:
+    def _is_typo(self, word: str, uses_of: Counter[str]) -> bool:
         """Whether an unknown word is reported: lowercase always, capitalised if near a word."""
         lower = word.lower()
-        near = len(lower) >= 4 and bool(self.lexicon.near(lower, COMMON))
+        uses = uses_of[lower]
+        rivals = self.lexicon.near(lower, COMMON) if len(lower) >= 3 else []
         if word[:1].islower():
-            # a term of the draft, unless it is one letter from a common word: then only
-            # frequent use (msuite beside bsuite) says it is meant
-            return uses < (MIN_REPEATS_NEAR if near else MIN_REPEATS)
-        if uses >= MIN_REPEATS and not near:
+            # A term of the draft, unless it is one letter from a common word: then it is
+            # a term only when used often, and more often than that word ("msuite" beside
+            # "suite"); "teh" seven times beside a hundred "the" is a habit, not a term.
+            if not rivals:
+                return uses < MIN_REPEATS
+            return uses < MIN_REPEATS_NEAR or uses <= max(uses_of[r] for r in rivals)
+        if uses >= MIN_REPEATS and not rivals:
             return False
         # A capitalised slip on a common word is reported however often it is repeated
         # (six "Immitation" headings); names fail the tests below.
