@@ -1,10 +1,15 @@
-"""Spelling and grammar of the prose, through the backend in ``[tool.blogtool.spelling]``.
+"""Spelling (BT601), grammar (BT602) and style (BT603) of the prose.
 
 Only prose is checked: the Document has already blanked code, math, URLs, link targets,
 HTML tags, front matter and comments. This module blanks a few more things that are not
 words: special tokens (``[CLS]``, ``<|endoftext|>``), file names (``model.py``) and
 handles. Words with digits (``GPT-4o``), single letters and everything in the ML
 vocabulary (``rules/vocabulary/``) are never reported.
+
+BT601 decides words with a lexicon lookup (``blogtool.spelling.words``), never with the
+backend. BT602 checks a/an and repeated words itself (``blogtool.spelling.grammar``) and
+asks the backend in ``[tool.blogtool.spelling]`` for the rest, only on the paragraphs where
+one of its rules could fire. BT603 (off by default) runs every backend rule.
 """
 
 from __future__ import annotations
@@ -303,13 +308,17 @@ def _unknown_words(doc: Document, ctx: RuleContext) -> list:
 
 @rule("BT601", "spelling", "error", config_section="spelling")
 def spelling(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
-    """A misspelled word in prose: doubled or dropped letters, run-together words.
+    """A misspelled word in prose: a word of no English or ML dictionary, nor of the draft.
 
+    Each word is looked up in an English word list (with inflections, British and American
+    spellings), the ML vocabulary (softmax, RLHF, LLaMA, Mixtral...) and the draft's own
+    terms: words it also uses in code, URLs, math or HTML, or three times in its prose.
     Code, math, URLs, HTML, file names, special tokens and words with digits are never
-    checked; ML vocabulary (softmax, RLHF, LLaMA, Mixtral...) is accepted. Capitalised
-    words are skipped unless ``check_capitalized = true``: they are almost always names. Add project
-    words with ``[tool.blogtool.spelling] words = [...]`` or a vocabulary file, or in the
-    draft with ``<!-- blogtool-words: Shazeer Parmar -->``.
+    checked. A capitalised word is taken for a name unless it is one slip from a common
+    word (``Procesing``, ``Transfomers``); ``check_capitalized = false`` skips them all. The
+    message says where else the draft uses a reported word. Add project words with
+    ``[tool.blogtool.spelling] words = [...]`` or a vocabulary file, or in the draft with
+    ``<!-- blogtool-words: Shazeer Parmar -->``.
 
     Bad:
 

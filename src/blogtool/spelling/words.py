@@ -168,13 +168,17 @@ class WordChecker:
         words = [w for w in prose_words(text, glued) if not self._skipped(w)]
         uses = Counter(w.word.lower() for w in words)
         flagged: list[ProseWord] = []
+        typo: dict[str, bool] = {}  # per spelling of a word: the counts are the draft's
         for w in words:
             if w.hyphen_prefix and w.word.lower() in PREFIXES:
                 continue
             if w.compound and self._is_known(w.compound):
                 continue  # take-aways, co-operate: known written as one word
-            if not self._is_known(w.word) and self._is_typo(w.word, uses):
-                flagged.append(w)
+            if not self._is_known(w.word):
+                if w.word not in typo:
+                    typo[w.word] = self._is_typo(w.word, uses)
+                if typo[w.word]:
+                    flagged.append(w)
         where: dict[str, list[int]] = {}
         for w in words:
             where.setdefault(w.word.lower(), []).append(w.start)
