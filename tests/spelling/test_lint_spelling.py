@@ -148,3 +148,18 @@ def test_corrupt_spelling_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
     second = lint(tmp_path, "", "--select", "BT601,BT602")
     assert second.exit_code == first.exit_code == 1
     assert rules_of(second) == rules_of(first)
+
+
+def test_a_damaged_copy_of_the_word_list_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    from blogtool.spelling import lexicon
+
+    lexicon.load_lexicon.cache_clear()
+    try:
+        words = lexicon.load_lexicon().frequency
+        (copy,) = (Path(__import__("os").environ["BLOGTOOL_CACHE_DIR"]) / "lexicon").glob("*")
+        copy.write_bytes(b"\x00 not marshal")
+        lexicon.load_lexicon.cache_clear()
+        assert lexicon.load_lexicon().frequency == words
+        assert copy.read_bytes() != b"\x00 not marshal"
+    finally:
+        lexicon.load_lexicon.cache_clear()

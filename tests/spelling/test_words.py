@@ -63,9 +63,7 @@ def test_capitalised_words_can_be_left_alone(ml_vocabulary: Vocabulary) -> None:
 
 
 def test_terms_of_the_draft(ml_vocabulary: Vocabulary) -> None:
-    draft = "We frobnify here.\n\n`frobnify(x)` and https://example.com/grokkify\n"
-    prose = "We frobnify here.\n\n" + " " * (len(draft) - 19)
-    terms = document_terms(draft, prose)
+    terms = document_terms(["`frobnify(x)`", "https://example.com/grokkify"])
     assert {"frobnify", "grokkify"} <= terms
     c = WordChecker(load_lexicon(), ml_vocabulary.accepts, terms)
     assert flagged(c, "We frobnify and grokkify; we zorblax.") == ["zorblax"]

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from ..document import Document
 from ..registry import Hit, RuleContext, RuleUnavailable, rule
@@ -48,19 +49,23 @@ def _checked_text(doc: Document) -> str:
 
 
 def _findings(doc: Document, ctx: RuleContext, only_rules: tuple[str, ...] | None) -> list:
-    # (``only_rules`` None: every rule of the backend, for BT603's style opinions.)
-    """The backend's findings for the document, computed once per rule selection."""
+    """The backend's findings for the document, computed once per rule selection.
+
+    ``only_rules`` None asks for every rule of the backend (BT603's style opinions).
+    """
     options = repr(sorted(ctx.options.items(), key=lambda kv: kv[0]))
     memo_key = ("spelling", options, only_rules)
     if memo_key in doc.memo:
         return doc.memo[memo_key]
-    if not ctx.options.get("enabled", True):
-        doc.memo[memo_key] = []
+    text = _checked_text(doc)
+    harper = ctx.options.get("backend", "harper") == "harper"
+    trigger = _grammar_trigger(only_rules) if harper and only_rules is not None else None
+    if not ctx.options.get("enabled", True) or (trigger is not None and not trigger(text)):
+        doc.memo[memo_key] = []  # nothing for the backend to look at: do not start it
         return []
     from ..spelling import BackendUnavailable, parse_words_comment
     from ..spelling.service import SpellingSettings, service_for
 
-    text = _checked_text(doc)
     extra: list[str] = []
     for comment in doc.comments:
         words = parse_words_comment(comment.body)
@@ -72,9 +77,7 @@ def _findings(doc: Document, ctx: RuleContext, only_rules: tuple[str, ...] | Non
         if settings.backend == "harper":
             settings = dataclasses.replace(settings, only_rules=only_rules)
         service = service_for(settings)
-        harper = settings.backend == "harper"
-        trigger = _grammar_trigger(only_rules) if harper and only_rules is not None else None
-        found = service.check(text, extra, None if trigger is None else trigger.search)
+        found = service.check(text, extra, trigger)
     except BackendUnavailable as exc:
         raise RuleUnavailable(f"spelling not checked: {exc}") from None
     if service.warning:
@@ -161,39 +164,58 @@ _COMPARATIVE = (
     r"|slower|bigger|longer|shorter|easier|harder|\w+ier)"
 )
 _BUILT_IN_GRAMMAR = frozenset({"AnA", "RepeatedWords", "ToTo"})
-GRAMMAR_RULES = {
-    # rule: words without which it cannot fire, so a paragraph without them skips Harper
-    "AllowTo": r"\ballow(?:s|ed|ing)?\s+to\b",
-    "AnA": "",  # checked by blogtool.spelling.grammar, without Harper
-    "AnAnother": r"\ban\s+another\b",
-    "AnotherAn": r"\banother\s+an\b",
-    "BoarderBorder": r"\bboarders?\b",
-    "DidPast": r"\b(?:did|does|do)(?:n't)?\s+(?:not\s+)?\w+ed\b",
-    "DoesOrDose": r"\bdoses?\b",
-    "ExtendOrExtent": r"\bextend\b",
-    "HomeInOn": r"\bhon(?:e|es|ed|ing)\s+in\b",
+_ALWAYS = ("",)
+GRAMMAR_RULES: dict[str, tuple[tuple[str, ...], str]] = {
+    # rule: (text one of which a paragraph must hold, pattern it must match), so that a
+    # paragraph where the rule cannot fire never reaches Harper. The text is a cheap test
+    # (lower case) before the pattern; "" means always run the pattern.
+    "AllowTo": (("allow",), r"\ballow(?:s|ed|ing)?\s+to\b"),
+    "AnA": ((), ""),  # checked by blogtool.spelling.grammar, without Harper
+    "AnAnother": (("another",), r"\ban\s+another\b"),
+    "AnotherAn": (("another",), r"\banother\s+an\b"),
+    "BoarderBorder": (("boarder",), r"\bboarders?\b"),
+    "DidPast": (_ALWAYS, r"\b(?:did|does|do)(?:n't)?\s+(?:not\s+)?\w+ed\b"),
+    "DoesOrDose": (("dose",), r"\bdoses?\b"),
+    "ExtendOrExtent": (("extend",), r"\bextend\b"),
+    "HomeInOn": (("hon",), r"\bhon(?:e|es|ed|ing)\s+in\b"),
     # "lets" for "let's" (a sentence's first word, or before a verb), "let's us"
-    "LetsConfusion": r"(?:^|[.!?:]\s+)Lets\b|\blets\s+(?:go|see|try|look|say|assume|"
-    r"consider|start|begin|take|execute|call|run|make|get|now|slip|collect|write|check)\b"
-    r"|\b[Ll]et(?:'|\u2019)s\s+us\b",
-    "RepeatedWords": "",  # checked by blogtool.spelling.grammar, without Harper
-    "SeamToSeem": r"\bseam(?:s|ed|ing)?\b",
-    "SingleBe": r"\b(?:is|are|was|were|be|been|am)\s+(?:is|are|was|were|be|been|am)\b",
-    "ThatThan": _COMPARATIVE + r"\s+that\b",
-    "TheMy": r"(?i:\bthe\s+(?:my|your|his|her|its|our|their)\b)",
-    "ThenThan": _COMPARATIVE + r"\s+then\b|\b(?:more|less|rather)\b[^.]{0,40}\bthen\b",
-    "ThoughThought": r"\b(?:I|we|you|they|he|she|had|have|has)\s+though\b",
-    "ToLoseTooLoose": r"\b(?:loose|lose)\b",
-    "ToTo": "",  # a repeated word, checked by blogtool.spelling.grammar
-    "WorseOrWorst": r"\b(?:worse|worst)\b",
+    "LetsConfusion": (
+        ("let",),
+        r"(?:^|[.!?:]\s+)Lets\b|\blets\s+(?:go|see|try|look|say|assume|consider|start|"
+        r"begin|take|execute|call|run|make|get|now|slip|collect|write|check)\b"
+        r"|\b[Ll]et(?:'|\u2019)s\s+us\b",
+    ),
+    "RepeatedWords": ((), ""),  # checked by blogtool.spelling.grammar, without Harper
+    "SeamToSeem": (("seam",), r"\bseam(?:s|ed|ing)?\b"),
+    "SingleBe": (_ALWAYS, r"\b(?:is|are|was|were|be|been|am)\s+(?:is|are|was|were|be|been|am)\b"),
+    "ThatThan": (("that",), _COMPARATIVE + r"\s+that\b"),
+    "TheMy": (_ALWAYS, r"(?i:\bthe\s+(?:my|your|his|her|its|our|their)\b)"),
+    "ThenThan": (
+        ("then",),
+        _COMPARATIVE + r"\s+then\b|\b(?:more|less|rather)\b[^.]{0,40}\bthen\b",
+    ),
+    "ThoughThought": (("though",), r"\b(?:I|we|you|they|he|she|had|have|has)\s+though\b"),
+    "ToLoseTooLoose": (("lose", "loose"), r"\b(?:loose|lose)\b"),
+    "ToTo": ((), ""),  # a repeated word, checked by blogtool.spelling.grammar
+    "WorseOrWorst": (("wors",), r"\b(?:worse|worst)\b"),
 }
 
 
-def _grammar_trigger(rules: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern a paragraph must match to be worth checking, or None: check every one."""
-    if any(not GRAMMAR_RULES.get(rule) for rule in rules):
+@lru_cache(maxsize=8)
+def _grammar_trigger(rules: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """Whether a paragraph is worth Harper's time for ``rules``; None: every one is."""
+    if any(not GRAMMAR_RULES.get(rule, ((), ""))[1] for rule in rules):
         return None
-    return re.compile("|".join(f"(?:{GRAMMAR_RULES[rule]})" for rule in rules))
+    tests = [(GRAMMAR_RULES[rule][0], re.compile(GRAMMAR_RULES[rule][1])) for rule in rules]
+
+    def needed(text: str) -> bool:
+        lower = text.lower()
+        return any(
+            any(word in lower for word in words) and pattern.search(text)
+            for words, pattern in tests
+        )
+
+    return needed
 
 
 def _grammar_findings(doc: Document, ctx: RuleContext) -> list:
@@ -293,7 +315,9 @@ def _unknown_words(doc: Document, ctx: RuleContext) -> list:
     except (LexiconUnavailable, BackendUnavailable) as exc:
         raise RuleUnavailable(f"spelling not checked: {exc}") from None
     vocabulary = service.vocabulary.extended(extra) if extra else service.vocabulary
-    terms = document_terms(doc.text, doc.masked(_TERM_EVIDENCE))
+    terms = document_terms(
+        doc.text[r.start : r.end] for r in doc.regions if r.kind in _TERM_EVIDENCE
+    )
     checker = WordChecker(
         lexicon,
         vocabulary.accepts,
@@ -303,7 +327,11 @@ def _unknown_words(doc: Document, ctx: RuleContext) -> list:
     )
     text = _with_front_matter_titles(doc, doc.prose_text)
     text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), text)
-    return checker.unknown(text, glued=lambda offset: doc.kind_at(offset) == "html_tag")
+    # A chunk glued to an HTML tag starts right after a tag's last character or ends right
+    # before its first one.
+    edges = {r.end - 1 for r in doc.regions if r.kind == "html_tag"}
+    edges |= {r.start for r in doc.regions if r.kind == "html_tag"}
+    return checker.unknown(text, glued=edges.__contains__)
 
 
 @rule("BT601", "spelling", "error", config_section="spelling")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .lexicon import ALPHABET as _LETTERS
@@ -105,39 +105,51 @@ def prose_words(text: str, glued: Callable[[int], bool] | None = None) -> Iterat
     word, not a word, and is skipped.
     """
     text = clean_prose(text)
+    # A draft repeats its chunks ("the", "model,"): each distinct one is read once.
+    seen: dict[str, tuple[tuple[int, int, str, bool, str], ...]] = {}
     for chunk in _CHUNK.finditer(text):
-        start, end = chunk.span()
-        while start < end and text[start] in _WRAPPING:
-            start += 1
-        while end > start and text[end - 1] in _WRAPPING:
-            end -= 1
-        body = text[start:end]
-        if not body or _NOT_PROSE_CHARS.search(body) or _INNER_DOT.search(body):
+        raw = chunk.group(0)
+        words = seen.get(raw)
+        if words is None:
+            words = seen[raw] = _chunk_words(raw)
+        if not words:
             continue
-        if any(c.isalpha() and not c.isascii() for c in body):
-            continue  # Müller, Schrödinger, économique: names and quoted foreign words
         if glued is not None and (glued(chunk.start() - 1) or glued(chunk.end())):
             continue
-        offsets = list(range(start, end))
-        if "*" in body:  # **Ro**tary: emphasis inside a word is one word
-            offsets = [i for i in offsets if text[i] != "*"]
-            body = body.replace("*", "")
-        body = body.translate(_APOSTROPHES)
-        compound = body.replace("-", "").strip("'") if "-" in body else ""
-        for m in _WORD.finditer(body):
-            a, b = m.span()
-            hyphen_prefix = b < len(body) and body[b] == "-"
-            yield ProseWord(offsets[a], offsets[b - 1] + 1, m.group(0), hyphen_prefix, compound)
+        base = chunk.start()
+        for a, b, word, hyphen_prefix, compound in words:
+            yield ProseWord(base + a, base + b, word, hyphen_prefix, compound)
 
 
-def document_terms(full_text: str, without_evidence: str) -> set[str]:
-    """Lowercase words that the draft uses outside its prose (code, URLs, math, HTML).
+def _chunk_words(raw: str) -> tuple[tuple[int, int, str, bool, str], ...]:
+    """The words of one whitespace-delimited chunk: (start, end, word, hyphen prefix, compound)."""
+    start, end = 0, len(raw)
+    while start < end and raw[start] in _WRAPPING:
+        start += 1
+    while end > start and raw[end - 1] in _WRAPPING:
+        end -= 1
+    body = raw[start:end]
+    if not body or _NOT_PROSE_CHARS.search(body) or _INNER_DOT.search(body):
+        return ()
+    if not body.isascii() and any(c.isalpha() and not c.isascii() for c in body):
+        return ()  # Müller, Schrödinger, économique: names and quoted foreign words
+    offsets = list(range(start, end))
+    if "*" in body:  # **Ro**tary: emphasis inside a word is one word
+        offsets = [i for i in offsets if raw[i] != "*"]
+        body = body.replace("*", "")
+    body = body.translate(_APOSTROPHES)
+    compound = body.replace("-", "").strip("'") if "-" in body else ""
+    found = []
+    for m in _WORD.finditer(body):
+        a, b = m.span()
+        hyphen_prefix = b < len(body) and body[b] == "-"
+        found.append((offsets[a], offsets[b - 1] + 1, m.group(0), hyphen_prefix, compound))
+    return tuple(found)
 
-    ``full_text`` is the draft; ``without_evidence`` the draft with those regions blanked.
-    """
-    full = Counter(m.group(0).lower() for m in _TOKEN.finditer(full_text))
-    rest = Counter(m.group(0).lower() for m in _TOKEN.finditer(without_evidence))
-    return {w for w, n in full.items() if n > rest.get(w, 0)}
+
+def document_terms(pieces: Iterable[str]) -> set[str]:
+    """Lowercase words of the draft's non-prose ``pieces`` (its code, URLs, math, HTML)."""
+    return {m.group(0).lower() for piece in pieces for m in _TOKEN.finditer(piece)}
 
 
 class WordChecker:
@@ -165,7 +177,14 @@ class WordChecker:
         two_edit_suggestions: int = 30,
     ) -> list[UnknownWord]:
         """The misspelt words of prose ``text``, with suggestions and other occurrences."""
-        words = [w for w in prose_words(text, glued) if not self._skipped(w)]
+        skipped: dict[str, bool] = {}
+        words = []
+        for w in prose_words(text, glued):
+            skip = skipped.get(w.word)
+            if skip is None:
+                skip = skipped[w.word] = self._skipped(w.word)
+            if not skip:
+                words.append(w)
         uses = Counter(w.word.lower() for w in words)
         flagged: list[ProseWord] = []
         typo: dict[str, bool] = {}  # per spelling of a word: the counts are the draft's
@@ -196,14 +215,14 @@ class WordChecker:
         return found
 
     @staticmethod
-    def _skipped(w: ProseWord) -> bool:
-        word = w.word
+    def _skipped(word: str) -> bool:
         if len(word) < 3 or not word.isascii() or _ROMAN.fullmatch(word.lower()):
             return True
         letters = word.replace("'", "")
         if letters.isupper():
             return True  # an acronym
-        return any(c.isupper() for c in letters[1:])  # PyTorch, DeepMind, iPhone
+        rest = letters[1:]
+        return rest != rest.lower()  # PyTorch, DeepMind, iPhone
 
     def _is_known(self, word: str) -> bool:
         known = self._known.get(word)
