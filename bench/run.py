@@ -541,7 +541,10 @@ def _fresh(path: Path) -> None:
 
 def _copy_fresh(source: Path, target: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target)
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:  # the warm-up wrote no cache (a draft where Harper had nothing to check)
+        target.mkdir(parents=True)
 
 
 NO_SPELLING = ["lint", "--ignore", "BT6"]

@@ -52,6 +52,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "check_capitalized": bool,
         "either_dialect": bool,
         "disabled_rules": list,
+        "grammar_rules": list,  # the backend rules BT602 runs (blogtool.rules.spelling)
     },
     "links": {
         "accept": str,

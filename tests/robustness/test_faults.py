@@ -357,6 +357,14 @@ def _spelling_cache(root: Path) -> Path:
 
 
 @pytest.fixture
+def grammar_draft(tmp_path: Path) -> Path:
+    """A draft with a paragraph that Harper (and so the paragraph cache) sees: "allows to"."""
+    path = tmp_path / "grammar.md"
+    path.write_text(DRAFT + "\nThis allows to train it.\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv(CACHE_DIR_ENV, str(path))
@@ -368,8 +376,9 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     [b"", b"\x00\xff\xfe not json", b'{"truncated": [[0, 3, "teh"', b"[]", b'"a string"', b"null"],
 )
 def test_a_corrupt_spelling_cache_is_ignored_and_rebuilt(
-    cache_dir: Path, draft: Path, content: bytes
+    cache_dir: Path, grammar_draft: Path, content: bytes
 ) -> None:
+    draft = grammar_draft
     first = run("lint", str(draft))
     assert "BT601" in first.output
     cache_file = _spelling_cache(cache_dir)
@@ -381,8 +390,9 @@ def test_a_corrupt_spelling_cache_is_ignored_and_rebuilt(
 
 @pytest.mark.parametrize("entry", [["abcdefg"], [["a", "b", "c", "d", "e", [], "r"]]])
 def test_a_corrupt_spelling_cache_entry_is_ignored(
-    cache_dir: Path, draft: Path, entry: list
+    cache_dir: Path, grammar_draft: Path, entry: list
 ) -> None:
+    draft = grammar_draft
     first = run("lint", str(draft))
     cache_file = _spelling_cache(cache_dir)
     keys = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -426,8 +436,10 @@ def test_lint_runs_uncached_when_the_cache_cannot_be_written(
     assert unwritable_cache.read_text(encoding="utf-8") == "not a directory\n"
 
 
-def test_lint_warns_when_the_cache_cannot_be_written(unwritable_cache: Path, draft: Path) -> None:
-    result = run("lint", str(draft))
+def test_lint_warns_when_the_cache_cannot_be_written(
+    unwritable_cache: Path, grammar_draft: Path
+) -> None:
+    result = run("lint", str(grammar_draft))
     assert "warning" in result.stderr and "cache" in result.stderr
 
 

@@ -18,9 +18,9 @@ from blogtool.cli import main
 DRAFT = "# Notes\n\nWe recieve the [ADD_IMAGE] tset here.\n"
 
 
-def lint(tmp_path: Path, config: str, *args: str):
+def lint(tmp_path: Path, config: str, *args: str, draft: str = DRAFT):
     (tmp_path / "blogtool.toml").write_text(config, encoding="utf-8")
-    (tmp_path / "d.md").write_text(DRAFT, encoding="utf-8")
+    (tmp_path / "d.md").write_text(draft, encoding="utf-8")
     return CliRunner().invoke(main, ["lint", "--format", "json", *args, str(tmp_path / "d.md")])
 
 
@@ -30,9 +30,13 @@ def rules_of(result) -> list[tuple[int, int, str]]:
 
 def test_languagetool_server_backend(tmp_path: Path, standin) -> None:
     config = f'[spelling]\nbackend = "languagetool"\nlanguagetool_url = "{standin.url}"\n'
+    # BT601 decides words with the lexicon whatever the backend: no request for it
     result = lint(tmp_path, config, "--select", "BT601")
     assert result.exit_code == 1, result.output
     assert rules_of(result) == [(3, 4, "BT601"), (3, 28, "BT601")]
+    assert not standin.requests
+    # grammar asks the configured server
+    lint(tmp_path, config, "--select", "BT602")
     assert any(path == "/v2/check" for _, path, _ in standin.requests)
 
 
@@ -61,8 +65,10 @@ def test_spelling_can_be_turned_off(tmp_path: Path) -> None:
 
 
 def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> None:
-    first = lint(tmp_path, "", "--select", "BT601")
-    assert rules_of(first) == [(3, 4, "BT601"), (3, 28, "BT601")]
+    # "allows to" is one of the Harper rules BT602 asks for, so Harper checks the paragraph
+    draft = DRAFT + "\nThis allows to train.\n"
+    first = lint(tmp_path, "", "--select", "BT601,BT602", draft=draft)
+    assert rules_of(first) == [(3, 4, "BT601"), (3, 28, "BT601"), (5, 6, "BT602")]
     cache_files = list(Path(__import__("os").environ["BLOGTOOL_CACHE_DIR"]).rglob("*.json"))
     assert cache_files, "the spelling cache was not written"
     # with the backend unusable, a fully cached draft still gives the same findings
@@ -73,6 +79,87 @@ def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> Non
 
     monkeypatch.setattr(service, "create_backend", broken)
     service.service_for.cache_clear()
-    second = lint(tmp_path, "", "--select", "BT601")
+    second = lint(tmp_path, "", "--select", "BT601,BT602", draft=draft)
     assert rules_of(second) == rules_of(first)
     service.service_for.cache_clear()
+
+
+def test_grammar_runs_only_its_chosen_rules(tmp_path: Path) -> None:
+    # "to" for "too" (ToTwoToo) misfires on ML prose and is not among GRAMMAR_RULES
+    text = "We train the the model. The loss went up to high.\n"
+    (tmp_path / "g.md").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", "--format", "json", str(tmp_path / "g.md")])
+    assert [r for r in rules_of(result) if r[2] == "BT602"] == [(1, 10, "BT602")]
+    (tmp_path / "blogtool.toml").write_text('[spelling]\ngrammar_rules = ["ToTwoToo"]\n')
+    chosen = CliRunner().invoke(
+        main, ["lint", "--format", "json", "--select", "BT602", str(tmp_path / "g.md")]
+    )
+    assert (1, 10, "BT602") not in rules_of(chosen)
+
+
+def test_a_lexicon_that_fails_to_load_is_one_line_and_other_rules_run(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from blogtool.spelling import lexicon
+
+    def broken():
+        raise lexicon.LexiconUnavailable("the English word list cannot be read (damaged)")
+
+    monkeypatch.setattr(lexicon, "load_lexicon", broken)
+    result = lint(tmp_path, "")
+    assert result.exit_code == 2
+    assert result.stderr.count("spelling not checked") == 1
+    assert "Traceback" not in result.output
+    assert (3, 16, "BT102") in rules_of(result)
+
+
+def test_a_damaged_word_list_is_reported_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    from importlib import resources
+
+    from blogtool.spelling import lexicon
+
+    damaged = tmp_path / "resources" / "en.json.gz"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"not gzip")
+    monkeypatch.setattr(resources, "files", lambda package: tmp_path)
+    lexicon.load_lexicon.cache_clear()
+    try:
+        try:
+            lexicon.load_lexicon()
+        except lexicon.LexiconUnavailable as exc:
+            assert "cannot be read" in str(exc) and "\n" not in str(exc)
+        else:
+            raise AssertionError("a damaged word list was accepted")
+    finally:
+        lexicon.load_lexicon.cache_clear()
+
+
+def test_corrupt_spelling_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    cache = Path(os.environ["BLOGTOOL_CACHE_DIR"]) / "spelling"
+    cache.mkdir(parents=True, exist_ok=True)
+    first = lint(tmp_path, "", "--select", "BT601,BT602")
+    for f in cache.glob("*.json"):
+        f.write_bytes(b"\x00{not json")
+    from blogtool.spelling import service
+
+    service.service_for.cache_clear()
+    second = lint(tmp_path, "", "--select", "BT601,BT602")
+    assert second.exit_code == first.exit_code == 1
+    assert rules_of(second) == rules_of(first)
+
+
+def test_a_damaged_copy_of_the_word_list_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    from blogtool.spelling import lexicon
+
+    lexicon.load_lexicon.cache_clear()
+    try:
+        words = lexicon.load_lexicon().frequency
+        (copy,) = (Path(__import__("os").environ["BLOGTOOL_CACHE_DIR"]) / "lexicon").glob("*")
+        copy.write_bytes(b"\x00 not marshal")
+        lexicon.load_lexicon.cache_clear()
+        assert lexicon.load_lexicon().frequency == words
+        assert copy.read_bytes() != b"\x00 not marshal"
+    finally:
+        lexicon.load_lexicon.cache_clear()

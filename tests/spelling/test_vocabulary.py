@@ -114,8 +114,8 @@ def test_parse_words_comment() -> None:
 def test_builtin_vocabulary_depends_on_dialect() -> None:
     american = [p.name for p in builtin_vocabulary_paths(Dialect.AMERICAN)]
     british = [p.name for p in builtin_vocabulary_paths(Dialect.BRITISH)]
-    assert american == ["ml.txt"]
-    assert british == ["ml.txt", "ml-ise.txt"]
+    assert american == ["ml.txt", "tech.txt"]
+    assert british == ["ml.txt", "tech.txt", "ml-ise.txt"]
 
 
 def test_builtin_vocabulary_parses_and_is_large(ml_vocabulary: Vocabulary) -> None:
@@ -131,4 +131,4 @@ def test_rules_dirs_extend_builtin_files(tmp_path: Path) -> None:
     write(tmp_path / "vocabulary", "ignored\n", "other.txt")
     paths = vocabulary_paths(Dialect.AMERICAN, [tmp_path])
     assert paths[-1] == extra
-    assert len(paths) == 2
+    assert len(paths) == 3

@@ -299,13 +299,47 @@ def _plain(html: str) -> str:
     return _MARKUP.sub(" ", html).strip()
 
 
+def _summary_key(title: str) -> str:
+    """A summary title as compared: ``**Quick Summary:**`` is ``quick summary``."""
+    return " ".join(title.strip().strip("*_:.` ").lower().split())
+
+
 def _has_content(doc: Document, start: int, end: int) -> bool:
-    # One visible character outside a comment is enough; stop at the first one rather
-    # than asking every character of a long block for its region.
-    return any(
-        not ch.isspace() and doc.kind_at(offset) != COMMENT
-        for offset, ch in enumerate(doc.text[start:end], start)
-    )
+    """Whether a reader sees anything between ``start`` and ``end``.
+
+    Comments, markup that shows nothing by itself (``<p></p>``, ``<br>``) and blank
+    entities (``&nbsp;``) are not content; media tags and other characters are. Stops at
+    the first visible character rather than asking every character of a long block.
+    """
+    text = doc.text
+    at = start
+    while at < end:
+        ch = text[at]
+        if ch.isspace():
+            at += 1
+            continue
+        kind = doc.kind_at(at)
+        if kind == COMMENT:
+            at += 1
+        elif kind == HTML_TAG and ch == "<":
+            if _MEDIA_TAG.match(text, at):
+                return True
+            close = text.find(">", at, end)
+            at = end if close < 0 else close + 1
+        elif kind == HTML_TAG and ch == "&":
+            blank = _BLANK_ENTITY.match(text, at)
+            if blank is None:
+                return True
+            at = blank.end()
+        else:
+            return True
+    return False
+
+
+_MEDIA_TAG = re.compile(
+    r"<(?:img|video|audio|iframe|svg|picture|embed|object|canvas|math|table)\b", re.I
+)
+_BLANK_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|zwsp|zwj|zwnj|#160|#x0*a0);", re.I)
 
 
 def _holds_text(summary: str) -> bool:
@@ -463,9 +497,9 @@ def empty_quick_summary(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
         </details>
     """
-    wanted = {s.strip().lower() for s in ctx.options["summaries"]}
+    wanted = {_summary_key(s) for s in ctx.options["summaries"]}
     for block in empty_summaries(doc):
-        if wanted and block.title.lower() not in wanted:
+        if wanted and _summary_key(block.title) not in wanted:
             continue
         where = "before </details>" if block.closed else "under the summary"
         yield Hit(

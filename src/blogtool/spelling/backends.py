@@ -173,16 +173,18 @@ def create_backend(
     languagetool_url: str | None = None,
     languagetool_dir: str | None = None,
     environ: Mapping[str, str] | None = None,
+    only_rules: frozenset[str] | None = None,
 ) -> Backend:
     """The backend called ``name``, from the ``[tool.blogtool.spelling]`` settings.
 
     Raises :class:`BackendUnavailable` for an unknown name or an unusable LanguageTool
     configuration; nothing is started or contacted until the first :meth:`Backend.check`.
+    ``only_rules`` limits Harper to those rules (LanguageTool runs its own selection).
     """
     if name == "harper":
         from blogtool.spelling.harper_backend import HarperBackend
 
-        return HarperBackend(dialect, vocabulary)
+        return HarperBackend(dialect, vocabulary, only_rules=only_rules)
     if name == "languagetool":
         from blogtool.spelling.languagetool_backend import LanguageToolBackend
 

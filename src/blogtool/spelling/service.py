@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,7 @@ class SpellingSettings:
     rules_dirs: tuple[str, ...] = ()
     cache: bool = True
     either_dialect: bool = True
+    only_rules: tuple[str, ...] | None = None  # Harper rules to run; None: all
 
     @classmethod
     def from_options(cls, options: dict[str, Any], rules_dirs: tuple[str, ...]) -> SpellingSettings:
@@ -98,17 +100,29 @@ class SpellingService:
                 vocabulary=self.vocabulary,
                 languagetool_url=s.languagetool_url,
                 languagetool_dir=s.languagetool_dir,
+                only_rules=None if s.only_rules is None else frozenset(s.only_rules),
             )
         return self._backend
 
-    def check(self, prose: str, extra_words: list[str]) -> list[Finding]:
-        """Findings for a Document's prose text; offsets are into ``prose``."""
+    def check(
+        self,
+        prose: str,
+        extra_words: list[str],
+        needed: Callable[[str], bool] | None = None,
+    ) -> list[Finding]:
+        """Findings for a Document's prose text; offsets are into ``prose``.
+
+        ``needed(paragraph)`` says whether a paragraph can hold anything the caller reports;
+        the others are not checked at all (nor the backend started for them).
+        """
         vocabulary = self.vocabulary.extended(extra_words) if extra_words else self.vocabulary
         extra_key = "\x00".join(sorted(extra_words))
         cache = _ChunkCache.open(self._fingerprint) if self.settings.cache else None
         findings: list[Finding] = []
         for m in _PARAGRAPH.finditer(prose):
             chunk = m.group(0)
+            if needed is not None and not needed(chunk):
+                continue
             key = hashlib.sha256((extra_key + "\x01" + chunk).encode()).hexdigest()[:24]
             cached = cache.get(key) if cache else None
             if cached is None:

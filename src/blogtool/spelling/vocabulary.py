@@ -35,7 +35,7 @@ __all__ = [
 
 _BUILTIN_PACKAGE = "blogtool._data"
 _BUILTIN_DIR = "vocabulary"
-_COMMON_FILE = "ml.txt"
+_COMMON_FILES = ("ml.txt", "tech.txt")
 # -ise spellings (tokenisation, quantised ...) are accepted only where the dialect uses them.
 _DIALECT_FILES: dict[Dialect, tuple[str, ...]] = {
     Dialect.BRITISH: ("ml-ise.txt",),
@@ -146,9 +146,9 @@ def parse_words_comment(body: str) -> list[str] | None:
 
 
 def builtin_vocabulary_paths(dialect: Dialect = Dialect.AMERICAN) -> list[Traversable]:
-    """The built-in vocabulary files for ``dialect``: ``ml.txt`` plus its dialect's extras."""
+    """The built-in files for ``dialect``: ``ml.txt``, ``tech.txt`` and the dialect's extras."""
     folder = resources.files(_BUILTIN_PACKAGE).joinpath(_BUILTIN_DIR)
-    names = (_COMMON_FILE, *_DIALECT_FILES.get(dialect, ()))
+    names = (*_COMMON_FILES, *_DIALECT_FILES.get(dialect, ()))
     paths = [folder.joinpath(name) for name in names]
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
