@@ -81,6 +81,9 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "paper_heading_level": int,
         "year_heading_format": str,
         "placement": str,
+        "layout": str,
+        "templates": dict,
+        "search": list,
     },
     "report": {
         "todo_rules": list,

@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from blogtool.arxiv_id import parse_arxiv_id
 from blogtool.config import Config
 from blogtool.engine import LintPlan, lint_files, lint_text, make_plan
+from blogtool.layouts import LAYOUTS
 from blogtool.net.arxiv import Paper
 from blogtool.stub import (
     StubRequest,
     StubSettings,
-    load_template,
+    Templates,
     plan_stubs,
     restore_line_endings,
     to_lf,
@@ -144,12 +145,13 @@ def assert_kept_in_order(old: list[str], new_text: str) -> None:
     st.lists(st.sampled_from(REQUESTS), min_size=1, max_size=3, unique_by=lambda r: r.arxiv_id),
     st.sampled_from(["year", "end"]),
     st.booleans(),
+    st.sampled_from([None, *LAYOUTS]),  # None: the layout the draft has, if any
 )
 def test_stub_keeps_every_byte_the_author_wrote(
-    raw: str, requests: list[StubRequest], placement: str, update: bool
+    raw: str, requests: list[StubRequest], placement: str, update: bool, layout: str | None
 ) -> None:
     text = to_lf(raw)
-    template, settings_ = load_template(), StubSettings(placement=placement)
+    template, settings_ = Templates(), StubSettings(placement=placement, layout=layout)
     plan = plan_stubs(text, requests, template, settings_, update)
     new_raw = restore_line_endings(raw, plan.text)
 
