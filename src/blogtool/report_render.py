@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from .layouts import HEADING_LAYOUTS
 from .report import Comparison, Coverage, DraftDelta, DraftReport, Report, SectionReport
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -40,8 +41,11 @@ def render(
 def _finished(draft: DraftReport) -> str:
     """``72% (18/25) paper sections finished``: the coverage and what it counts."""
     label = draft.coverage.label()
+    sections = draft.layout in HEADING_LAYOUTS or not draft.layout
     return {
-        "paper": f"{label} paper sections finished",
+        "paper": f"{label} paper sections finished"
+        if sections
+        else f"{label} papers finished (with notes, no TODO)",
         "leaf": f"{label} sections finished",
         "draft": f"{label} finished (the whole draft as one section)",
     }[draft.basis]
@@ -370,9 +374,9 @@ def render_html(report: Report, link_base: Path | None = None) -> str:
     for draft in report.drafts:
         parts += _html_draft(draft, link_base, deltas.get(draft.path))
     parts += [
-        '<p class="muted" style="margin-top:40px">Coverage: finished content sections / '
-        "content sections (paper sections, else leaf sections, else the whole draft); a section "
-        "is finished when no TODO lies inside it. Made by <code>blogtool report</code>.</p>",
+        '<p class="muted" style="margin-top:40px">Coverage: finished papers / papers (paper '
+        "entries in any layout, else leaf sections, else the whole draft); a paper is finished "
+        "when it has notes and no TODO lies inside it. Made by <code>blogtool report</code>.</p>",
         "</main>",
         "</body>",
         "</html>",
