@@ -656,7 +656,12 @@ def test_dead_links_count_only_when_links_are_checked(
     ((section, todo),) = [
         (s["title"], t) for s in data["drafts"][0]["sections"] for t in s["todos"]
     ]
-    assert (section, todo["kind"], todo["rule"], todo["first_line"]) == ("Data", "dead-link", "BT701", 9)
+    assert (section, todo["kind"], todo["rule"], todo["first_line"]) == (
+        "Data",
+        "dead-link",
+        "BT701",
+        9,
+    )
     assert f"{base}/gone" in todo["message"]
     assert data["drafts"][0]["coverage"] == {"finished": 1, "total": 2, "percent": 50.0}
     assert "/gone" in asked and "/ok" in asked
@@ -677,6 +682,8 @@ def test_markdown_escapes_what_comes_from_the_draft(tmp_path: Path) -> None:
     out = run(str(path), "--format", "markdown").output
     assert "<script>" not in out and "<i>" not in out
     assert "<summary>&lt;script&gt;alert(1)&lt;/script&gt; a|b (line 3): 1 TODO</summary>" in out
-    row = next(line for line in out.splitlines() if line.startswith("| empty-link-target | BT201 |"))
+    row = next(
+        line for line in out.splitlines() if line.startswith("| empty-link-target | BT201 |")
+    )
     assert row.count(" | ") == 4  # the | from the draft does not open a new cell
     assert "x\\|&lt;i&gt;y&lt;/i&gt;" in row

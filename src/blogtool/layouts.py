@@ -321,7 +321,7 @@ def _order(mine: list[Entry], name: str) -> str:
     else:
         keys = [e.arxiv_id.sort_key()[:2] + (int(e.arxiv_id.number),) for e in mine if e.arxiv_id]
     pairs = list(zip(keys, keys[1:], strict=False))
-    if len(pairs) < 2:
+    if len(pairs) < (1 if name == DIARY else 2):  # two dates say more than two arXiv IDs
         return "end"
     falling = sum(1 for a, b in pairs if b < a)
     return "top" if falling * 4 >= len(pairs) * 3 else "end"

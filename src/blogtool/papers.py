@@ -519,7 +519,8 @@ def entries(doc: Document) -> list[Entry]:
             continue
         heads.append((section, ref, in_heading))
         # a heading over paper headings groups them (## Transformers / ### BERT), unless
-        # its own title is the link, or both are dates: a diary day slipped to ## is a day like the ### days after it
+        # its own title is the link, or both are dates: a diary day slipped to ## is a day
+        # like the ### days after it
         dated = parse_date_title(section.title) is not None
         parent = section.parent
         while parent is not None:
@@ -629,6 +630,8 @@ def _settle(
         j = bisect_right(starts, c.line)
         if j < len(starts) and starts[j] <= c.end_line:
             c.end_line = starts[j] - 1
+        while c.end_line > c.line and not doc.line_text(c.end_line).strip():
+            c.end_line -= 1  # a list item's or a quote's span ends in the blank line after it
         kept.append(c)
         open_end = max(open_end, c.end_line)
     return kept

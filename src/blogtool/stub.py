@@ -784,9 +784,23 @@ def _insert(
             pos = _before_heading(text, anchor.section.end)
     else:
         pos = _line_offset(text, anchor.line - 1 if top else anchor.end_line)
-    where = f"before line {anchor.line}" if top else f"after line {anchor.end_line}"
     spliced = _splice_tight(text, pos, block) if tight else _splice(text, pos, block)
-    return spliced, f"{'at the top' if top else 'at the end'} of the {layout.name} ({where})"
+    noun = _ENTRY_NOUNS.get(layout.name, "entry")
+    return spliced, f"before the first {noun}" if top else f"after the last {noun}"
+
+
+# What an entry of each layout is called in stub's messages.
+_ENTRY_NOUNS = {
+    shapes.HEADINGS: "paper section",
+    shapes.DIARY: "diary day",
+    shapes.HEADING_LINKS: "paper heading",
+    shapes.QUOTES: "quote",
+    shapes.BULLETS: "bullet",
+    shapes.NUMBERED_LIST: "numbered item",
+    shapes.TABLE: "table row",
+    shapes.LINKS: "link line",
+    shapes.TITLES: "title",
+}
 
 
 def _insert_by_year(
