@@ -38,6 +38,7 @@ __all__ = [
     "Layout",
     "infer_layout",
     "parse_date_title",
+    "shape_of",
 ]
 
 YEARS = "years"
@@ -256,6 +257,11 @@ def _plain_year(section: object) -> int | None:
     title = getattr(section, "title", "")
     match = re.fullmatch(r"\s*((?:19|20)\d\d)\s*", title)
     return int(match.group(1)) if match else None
+
+
+def shape_of(entry: Entry, is_year: object = None) -> str:
+    """The layout an entry belongs to (``years`` for a paper heading under a year)."""
+    return _shape(entry, is_year if callable(is_year) else _plain_year)
 
 
 def _shape(entry: Entry, is_year: object) -> str:

@@ -558,14 +558,27 @@ def entries(doc: Document) -> list[Entry]:
         entry = Entry(c.kind, c.line, c.end_line, c.title, c.reference, has, prefix=c.prefix)
         result.append(replace(entry, slipped=c.slipped))
     for line, end, title in titles:
-        first_ref = next(
-            (r for n in range(line + 1, min(end, line + 1) + 1) for r in refs.get(n, ())), None
-        )
-        has = any(doc.line_text(n).strip() and not refs.get(n) for n in range(line + 1, end + 1))
+        # the paper's link, if any, is a bullet holding nothing else
+        linked = [n for n in range(line + 1, end + 1) if _link_only(doc, n, refs.get(n, ()))]
+        first_ref = refs[linked[0]][0] if linked else None
+        has = any(doc.line_text(n).strip() for n in range(line + 1, end + 1) if n not in linked)
         result.append(Entry(TITLE, line, end, title, first_ref, has))
+        for n in linked[1:]:  # more link bullets: papers of their own (one had no title)
+            ref = refs[n][0]
+            result.append(Entry(BULLET, n, n, _link_title(ref), ref, False, prefix="- "))
     result.sort(key=lambda e: e.line)
     doc.memo["papers.entries"] = result
     return result
+
+
+def _link_only(doc: Document, line: int, refs: Sequence[Reference]) -> bool:
+    if len(refs) != 1 or refs[0].link is None:
+        return False
+    text = doc.line_text(line)
+    lead = _LINE_LEAD.match(text)
+    base = doc.line_starts[line - 1]
+    rest = text[lead.end() if lead else 0 :]
+    return rest.strip() == text[refs[0].start - base : refs[0].end - base]
 
 
 def _heads_a_list(section: Section, lead: _Candidate, candidates: list[_Candidate]) -> bool:

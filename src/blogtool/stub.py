@@ -692,7 +692,7 @@ def plan_stubs(
     for request in requests:
         doc = Document.from_text(new)
         if layout.anchor is not None:  # the anchor moves as entries are added
-            layout = replace(layout, anchor=_same_entry(doc, layout))
+            layout = replace(layout, anchor=_same_entry(doc, layout, settings))
         entry_text = render_entry(chosen, request.paper, request.arxiv_id, layout, today)
         existing = find_paper_section(doc, request.arxiv_id, 0, request.paper.title)
         if existing is None:
@@ -718,12 +718,13 @@ def plan_stubs(
     return StubPlan(new, tuple(outcomes), layout.name, note)
 
 
-def _same_entry(doc: Document, layout: shapes.Layout) -> Entry | None:
+def _same_entry(doc: Document, layout: shapes.Layout, settings: StubSettings) -> Entry | None:
     """The layout's anchor in the re-read draft: the last (or first) entry of its shape."""
-    mine = [e for e in entries(doc) if e.kind == layout.kind and not e.slipped]
-    if layout.anchor is not None and layout.kind == HEADING:
-        levels = [e for e in mine if (e.section is not None) == (layout.anchor.section is not None)]
-        mine = levels or mine
+    mine = [
+        e
+        for e in entries(doc)
+        if not e.slipped and shapes.shape_of(e, settings.year_of) == layout.name
+    ]
     if not mine:
         return layout.anchor
     return mine[0] if layout.order == "top" else mine[-1]
