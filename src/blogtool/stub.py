@@ -684,15 +684,16 @@ def plan_stubs(
     Raises :class:`StubError` if the result would not keep every line of ``text`` in order.
     """
     settings = settings or StubSettings()
-    new = text
-    doc = Document.from_text(new)
-    layout, note = draft_layout(doc, settings)
+    new = parsed = text
+    doc = Document.from_text(new)  # parsed again only when the text changed: a parse is
+    layout, note = draft_layout(doc, settings)  # most of a stub's time in a long draft
     chosen = _template_for(template, layout.name)
     pending: list[tuple[StubRequest, str, str]] = []
     for request in requests:
-        doc = Document.from_text(new)
-        if layout.anchor is not None:  # the anchor moves as entries are added
-            layout = replace(layout, anchor=_same_entry(doc, layout, settings))
+        if new is not parsed:
+            doc, parsed = Document.from_text(new), new
+            if layout.anchor is not None:  # the anchor moves as entries are added
+                layout = replace(layout, anchor=_same_entry(doc, layout, settings))
         entry_text = render_entry(chosen, request.paper, request.arxiv_id, layout, today)
         existing = find_paper_section(doc, request.arxiv_id, 0, request.paper.title)
         if existing is None:
@@ -708,7 +709,7 @@ def plan_stubs(
         else:
             pending.append((request, "skipped", missing.describe()))
     check_lines_kept(text, new)
-    final = Document.from_text(new)
+    final = doc if new is parsed else Document.from_text(new)
     outcomes = []
     for request, action, detail in pending:
         where = find_paper_section(final, request.arxiv_id, 0, request.paper.title)
@@ -731,7 +732,7 @@ def _same_entry(doc: Document, layout: shapes.Layout, settings: StubSettings) ->
 
 
 def outcome_without_metadata(
-    text: str,
+    text: str | Document,
     arxiv_id: ArxivId,
     template: TemplateSource,
     settings: StubSettings | None = None,
@@ -740,9 +741,10 @@ def outcome_without_metadata(
     """What :func:`plan_stubs` would do with a paper already in the draft, if that needs no
     metadata (the entry is complete, or holds the author's text and ``update`` is off);
     None when the paper has to be fetched. Lets a stub of a paper already there skip arXiv.
+    ``text`` may be the draft already parsed (from its LF text), to ask for many papers.
     """
     settings = settings or StubSettings()
-    doc = Document.from_text(to_lf(text))
+    doc = text if isinstance(text, Document) else Document.from_text(to_lf(text))
     existing = find_paper_section(doc, arxiv_id)
     if existing is None:
         return None

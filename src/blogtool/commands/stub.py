@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from blogtool.arxiv_id import ArxivId
+    from blogtool.document import Document
     from blogtool.net.arxiv import Paper
     from blogtool.stub import Outcome, PaperTemplate, StubPlan, StubSettings
 
@@ -140,6 +141,7 @@ def stub(
     """
     from blogtool import stub as stubs
     from blogtool.cli import Trouble, load_project_config
+    from blogtool.document import Document
 
     if print_only and (update or dry_run or draft):
         raise click.UsageError("--print writes no draft; drop --draft, --update and --dry-run")
@@ -147,6 +149,7 @@ def stub(
     config = load_project_config(config_path, [str(draft)] if draft else [])
     day = today.date() if today is not None else None
     original: str | None = None
+    parsed: Document | None = None  # the draft as read, parsed once for every question
     draft_path: Path | None = None
     try:
         settings = stubs.settings_from_config(config, layout)
@@ -158,11 +161,12 @@ def stub(
             original = stubs.read_draft(draft_path)
             if not dry_run:
                 stubs.check_writable(draft_path)
-            template = _draft_template(draft_path, original, templates, settings)
+            parsed = Document.from_text(stubs.to_lf(original))
+            template = _draft_template(draft_path, parsed, templates, settings)
     except stubs.StubError as exc:
         raise Trouble(str(exc)) from None
 
-    done = {} if original is None else _already_there(original, ids, template, settings, update)
+    done = {} if parsed is None else _already_there(parsed, ids, template, settings, update)
     wanted = [arxiv_id for arxiv_id in ids if arxiv_id.base not in done]
     papers = _fetch(wanted, config, Trouble) if wanted else {}
     requests = [
@@ -186,7 +190,9 @@ def stub(
             raise Trouble(str(exc)) from None
         # Entries skipped before the request may have moved down: report where they are now.
         known = [i for i in ids if i.base in done]
-        done.update(_already_there(plan.text, known, template, settings, update))
+        if known:
+            new_doc = Document.from_text(plan.text)
+            done.update(_already_there(new_doc, known, template, settings, update))
         done.update({outcome.arxiv_id: outcome for outcome in plan.outcomes})
     for arxiv_id in ids:
         if arxiv_id.base in done and draft_path is not None:
@@ -215,14 +221,13 @@ def _templates(option: Path | None, config: Any) -> Any:
 
 
 def _draft_template(
-    path: Path, original: str, templates: Any, settings: StubSettings
+    path: Path, doc: Document, templates: Any, settings: StubSettings
 ) -> PaperTemplate:
     """The template of the draft's layout, checked now, before any request; says so once
     when the layout had to be guessed."""
-    from blogtool.document import Document
-    from blogtool.stub import draft_layout, to_lf
+    from blogtool.stub import draft_layout
 
-    layout, note = draft_layout(Document.from_text(to_lf(original)), settings)
+    layout, note = draft_layout(doc, settings)
     template = templates.get(layout.name)
     if note:
         click.echo(f"blogtool: note: {path}: {note}", err=True)
@@ -262,14 +267,14 @@ def _draft_path(option: Path | None, config: Any, trouble: type[click.ClickExcep
 
 
 def _already_there(
-    text: str, ids: Sequence[ArxivId], template: Any, settings: StubSettings, update: bool
+    doc: Document, ids: Sequence[ArxivId], template: Any, settings: StubSettings, update: bool
 ) -> dict[str, Outcome]:
     """Papers already in the draft that need no metadata: they are reported without a request."""
     from blogtool.stub import outcome_without_metadata
 
-    found = {}
+    found: dict[str, Outcome] = {}
     for arxiv_id in ids:
-        outcome = outcome_without_metadata(text, arxiv_id, template, settings, update)
+        outcome = outcome_without_metadata(doc, arxiv_id, template, settings, update)
         if outcome is not None:
             found[arxiv_id.base] = outcome
     return found
