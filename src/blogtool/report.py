@@ -29,7 +29,8 @@ lower coverage but still counts in the draft's and the run's number of open TODO
 
 A TODO's *kind* is its rule's name, as lint prints it. The TODOs are lint's violations of
 the TODO rules, with one exception: a fresh paper stub is one item to finish, so the empty
-Quick Summary (BT101) inside a paper section that holds only its link (BT402) is left out.
+Quick Summary (BT101) or empty section (BT401) of a paper entry that holds only its link
+(BT402) is left out.
 
 JSON format (``--format json``)
 -------------------------------
@@ -159,8 +160,9 @@ _RULE_NAMES = {
     "BT402": "paper-section-stub",
     "BT701": "dead-link",
 }
-# A paper stub's empty summary is part of the stub: one item to finish, not two.
-_STUB_RULE, _FOLDED_INTO_STUB = "BT402", frozenset({"BT101"})
+# A paper stub's empty summary, and its empty section when the link is its heading, are
+# part of the stub: one item to finish, not two or three.
+_STUB_RULE, _FOLDED_INTO_STUB = "BT402", frozenset({"BT101", "BT401"})
 
 BEFORE_FIRST_HEADING = "(before the first heading)"
 WHOLE_DRAFT = "(whole draft)"
@@ -653,7 +655,8 @@ def _content_units(doc: Document, paper_level: int) -> tuple[list[_Unit], str, s
 
 
 def _fold_stubs(todos: list[Violation], units: Sequence[_Unit]) -> list[Violation]:
-    """Drop the empty summary of a paper stub: the stub (BT402) is the one item to finish."""
+    """Drop the empty summary and section of a paper stub: the stub (BT402) is the one item
+    to finish."""
     stubs = [v.line for v in todos if v.rule_id == _STUB_RULE]
     if not stubs:
         return todos
