@@ -4,38 +4,22 @@ shape, and one new stub is one more unfinished entry and one TODO."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from blogtool.arxiv_id import parse_arxiv_id
 from blogtool.commands.report import report
 from blogtool.config import Config
-from blogtool.net.arxiv import Paper
 from blogtool.report import build_report
 from blogtool.stub import StubRequest, StubSettings, Templates, plan_stubs
+from test_stub import paper
 
 REAL = Path(__file__).parent / "data" / "real"
 
 
 def request(arxiv_id: str, title: str) -> StubRequest:
-    parsed = parse_arxiv_id(arxiv_id)
-    when = date(parsed.year, parsed.month, 2)
-    paper = Paper(
-        arxiv_id=parsed.base,
-        version=1,
-        title=title,
-        authors=("Ada Example",),
-        published=when,
-        updated=when,
-        abstract="An abstract.",
-        primary_category="cs.CL",
-        abs_url=parsed.abs_url,
-        pdf_url=parsed.pdf_url,
-    )
-    return StubRequest(parsed, paper)
+    return paper(arxiv_id, title)
 
 
 def coverage(path: Path) -> tuple[str, str | None, int, int, int]:
