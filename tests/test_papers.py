@@ -301,3 +301,91 @@ def test_dates_are_written_in_the_drafts_own_style(title: str, expected: str) ->
 @pytest.mark.parametrize("title", ["Results", "2019", "March of progress", "The 26th paper"])
 def test_titles_that_are_not_dates(title: str) -> None:
     assert parse_date_title(title) is None
+
+
+# --- blogtool papers -------------------------------------------------------------------------
+
+
+def papers_cli(*args: str):
+    from click.testing import CliRunner
+
+    from blogtool.commands.papers import papers
+
+    return CliRunner().invoke(papers, list(args), catch_exceptions=False)
+
+
+def test_papers_lists_every_paper_of_the_authors_drafts_and_the_sample() -> None:
+    import json
+
+    result = papers_cli(str(REAL), str(SAMPLE.parent), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    per_draft = {Path(d["path"]).name: (d["layout"], d["papers"]) for d in data["drafts"]}
+    assert per_draft == {
+        "README.md": (None, 0),
+        "ai-research.md": ("links", 8),
+        "diary.md": ("diary", 5),
+        "notes-unstructured.md": ("titles", 4),
+        "papers-read.md": ("quotes", 27),
+        "evolution.md": ("years", 39),
+    }
+    route = next(p for p in data["papers"] if p["id"] == "2406.18665")
+    assert route == {
+        "id": "2406.18665",
+        "title": "RouteLLM: Learning to Route LLMs with Preference Data",
+        "year": 2024,
+        "year_from": "id",
+        "kind": "quote",
+        "path": str(REAL / "papers-read.md"),
+        "line": 68,
+        "notes": False,
+    }
+    assert data["errors"] == []
+
+
+def test_papers_text_markdown_and_the_year_from_the_cache(tmp_path: Path) -> None:
+    from blogtool.net.arxiv import CACHE_NAMESPACE
+    from blogtool.net.cache import DiskCache
+
+    cache = DiskCache.open()
+    cache.put(CACHE_NAMESPACE, "1706.03762", {"published": "2016-12-31"})  # as if stubbed
+    cache.close()
+    draft = tmp_path / "list.md"
+    draft.write_text(
+        "- [Attention](https://arxiv.org/abs/1706.03762) - attention only\n"
+        "- [A | B](https://openreview.net/forum?id=x)\n",
+        encoding="utf-8",
+    )
+    text = papers_cli(str(draft)).stdout
+    assert text == (
+        f'{draft}:1: 1706.03762 (2016) "Attention" [notes]\n'
+        f'{draft}:2: - "A | B" [no notes]\n'
+        "2 paper entries (1 arXiv IDs) in 1 draft, 1 without notes\n"
+    )
+    from blogtool.report_render import md_text
+
+    table = papers_cli(str(draft), "--format", "markdown").stdout.splitlines()
+    assert table[2] == f"| Attention | 1706.03762 | 2016 | {md_text(f'{draft}:1')} | yes |"
+    assert table[3] == f"| A \\| B |  |  | {md_text(f'{draft}:2')} | no |"
+
+
+def test_papers_duplicates_across_drafts(tmp_path: Path) -> None:
+    one, two = tmp_path / "a.md", tmp_path / "b.md"
+    one.write_text("> [LoRA](https://arxiv.org/abs/2106.09685)\n>> notes\n", encoding="utf-8")
+    two.write_text("### 3rd May\n\n[LoRA](https://arxiv.org/pdf/2106.09685v2)\n", "utf-8")
+    result = papers_cli(str(one), str(two), "--duplicates")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f'{two}:1:1: BT404 paper 2106.09685 is also in {one}:1 ("LoRA") [duplicate-paper]\n'
+    )
+    assert papers_cli(str(one), "--duplicates").exit_code == 0
+
+
+def test_papers_an_unreadable_draft_is_an_error_and_the_others_are_listed(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text("- [LoRA](https://arxiv.org/abs/2106.09685)\n", encoding="utf-8")
+    bad.write_bytes(b"\xff\xfe not text \xff")
+    result = papers_cli(str(tmp_path))
+    assert result.exit_code == 2
+    assert "2106.09685" in result.stdout
+    assert result.stderr.startswith(f"blogtool: error: {bad}")

@@ -258,3 +258,44 @@ def test_a_quote_template_given_for_a_table_is_refused(arxiv: FakeArxiv, tmp_pat
     assert result.exit_code == 2
     assert "in the table layout's shape" in result.stderr
     assert arxiv.requests == []
+
+
+def test_a_paper_in_another_draft_is_added_only_with_force(
+    arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    for name in ("diary.md", "papers-read.md"):
+        (tmp_path / name).write_bytes((REAL / name).read_bytes())
+    diary = tmp_path / "diary.md"
+    before = diary.read_bytes()
+    result = run("2002.05202", "--draft", str(diary))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{diary}: 2002.05202 is already in {tmp_path / 'papers-read.md'}:70 "
+        '("GLU Variants Improve Transformer"); not added (--force adds it here too)\n'
+    )
+    assert diary.read_bytes() == before and arxiv.requests == []
+
+    result = run("2002.05202", "--force", *DATE, "--draft", str(diary))
+    assert result.exit_code == 0, result.output
+    assert "added 2002.05202" in result.stderr
+    assert diary.read_text(encoding="utf-8").endswith(
+        "### 2nd April\n\n[GLU Variants Improve Transformer](https://arxiv.org/abs/2002.05202)"
+    )
+
+
+def test_the_drafts_looked_at_come_from_the_search_setting(
+    arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "old.md").write_text(
+        "- [DPO](https://arxiv.org/abs/2305.18290)\n", encoding="utf-8"
+    )
+    draft = tmp_path / "drafts" / "new.md"
+    draft.parent.mkdir()
+    draft.write_text("- [LoRA](https://arxiv.org/abs/2106.09685)\n", encoding="utf-8")
+    assert run("2305.18290", "--dry-run", "--draft", str(draft)).stdout  # not beside it
+    (tmp_path / "blogtool.toml").write_text('[stub]\nsearch = ["posts"]\n', encoding="utf-8")
+    result = run("2305.18290", "--draft", str(draft))
+    assert result.exit_code == 0, result.output
+    assert f"is already in {tmp_path / 'posts' / 'old.md'}:1" in result.stderr
+    assert draft.read_text(encoding="utf-8") == "- [LoRA](https://arxiv.org/abs/2106.09685)\n"

@@ -101,6 +101,12 @@ class _StubCommand(click.Command):
 @click.option(
     "--update", is_flag=True, help="Complete a paper's existing section, even one with text."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Add a paper even when another draft already lists it ([stub] search says which "
+    "drafts are looked at; default: the draft's own folder).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
 @click.option("--print", "print_only", is_flag=True, help="Print the sections only; no draft.")
 def stub(
@@ -111,6 +117,7 @@ def stub(
     layout: str | None,
     today: Any,
     update: bool,
+    force: bool,
     dry_run: bool,
     print_only: bool,
 ) -> None:
@@ -168,6 +175,18 @@ def stub(
 
     done = {} if parsed is None else _already_there(parsed, ids, template, settings, update)
     wanted = [arxiv_id for arxiv_id in ids if arxiv_id.base not in done]
+    if parsed is not None and not force:
+        assert draft_path is not None
+        elsewhere = _in_other_drafts(draft_path, parsed, wanted, config)
+        for arxiv_id in wanted:
+            if arxiv_id.base in elsewhere:
+                entry = elsewhere[arxiv_id.base]
+                click.echo(
+                    f"{draft_path}: {arxiv_id.base} is already in {entry.path}:{entry.line} "
+                    f'("{entry.title}"); not added (--force adds it here too)',
+                    err=True,
+                )
+        wanted = [arxiv_id for arxiv_id in wanted if arxiv_id.base not in elsewhere]
     papers = _fetch(wanted, config, Trouble) if wanted else {}
     requests = [
         stubs.StubRequest(arxiv_id, paper)
@@ -264,6 +283,36 @@ def _draft_path(option: Path | None, config: Any, trouble: type[click.ClickExcep
             "(--print needs no draft)"
         )
     return config.root / configured
+
+
+def _in_other_drafts(
+    path: Path, doc: Document, ids: Sequence[ArxivId], config: Any
+) -> dict[str, Any]:
+    """The papers among ``ids`` that this draft does not list and another draft does: the
+    drafts of [stub] search (files or folders, relative to the config file), else the
+    Markdown files beside this one. ID -> where it is (the first draft listing it)."""
+    from blogtool.commands.papers import index_drafts
+    from blogtool.papers import find_entry
+    from blogtool.sources import discover
+
+    missing = {arxiv_id.base for arxiv_id in ids if find_entry(doc, arxiv_id) is None}
+    if not missing:
+        return {}
+    search = config.section("stub").get("search")
+    if search:
+        files, _ = discover([str(config.root / entry) for entry in search], config.exclude)
+    else:
+        folder = path.parent
+        files = sorted(p for p in folder.glob("*.md") if p.is_file())
+    mine = path.resolve()
+    others = [f for f in files if f.resolve() != mine]
+    drafts, _ = index_drafts(others, config.max_file_size)  # unreadable ones: not there
+    found: dict[str, Any] = {}
+    for draft in drafts:
+        for entry in draft.entries:
+            if entry.id in missing:
+                found.setdefault(entry.id, entry)
+    return found
 
 
 def _already_there(
