@@ -39,6 +39,8 @@ Settings ([tool.blogtool.stub] in pyproject.toml, or [stub] in blogtool.toml):
   layout = "quotes"               the layout of every draft (default: inferred)
   template = "rules/paper.md"     template of the years and headings layouts
   templates = {{ diary = "rules/diary.md" }}   template of any other layout
+  search = ["drafts", "_posts"]   drafts whose papers are not added again (without
+                                  --force); default: the Markdown files beside the draft
   placement = "year"              or "end": append at the end of the draft
   year_heading_level, paper_heading_level   default: as in the draft (2 and 3)
   year_heading_format = "{{year}}"
@@ -47,7 +49,7 @@ client; $BLOGTOOL_ARXIV_API_URL overrides api_url.
 
 \b
 Exit codes:
-  0  every paper was added, completed or is already in the draft
+  0  every paper was added, completed, is already in the draft or in another
   1  some IDs are unknown to arXiv (each is reported); the others were written
   2  nothing written: an invalid ID (checked before any request), a network or
      arXiv API failure, every ID unknown, a bad config or template, a draft that
