@@ -46,9 +46,24 @@ HOSTILE = [
     pytest.param("NOTE " * 20_000 + "\n", [], id="note-words"),
     pytest.param("read these " * 20_000 + "\n", [], id="unfinished-reminder"),
     pytest.param(
-        "Let me know if you " * 20_000 + "\n",
-        [(1, 1 + 19 * i, "BT106") for i in range(20_000)],
+        "Would you like me to " * 20_000 + "\n",
+        [(1, 1 + 21 * i, "BT106") for i in range(20_000)],
         id="one-line-of-leftovers",
+    ),
+    # the shapes of BT106 and BT107: frames without a sign of the asker, a plan label
+    # above lines that never name a part of the post, sentences that never end
+    pytest.param("I can help " * 20_000 + "\n", [], id="frames-without-asker"),
+    pytest.param("Let me explain " * 20_000 + "this paper\n", [(1, 1, "BT106")], id="frames"),
+    pytest.param("Plan:\n" + "- Add a the the\n" * 20_000, [], id="plan-without-parts"),
+    pytest.param("Add the the the the the the the the\n" * 20_000, [], id="task-lines"),
+    pytest.param("(do I " * 20_000 + "\n", [], id="unclosed-self-questions"),
+    pytest.param("Read these papers " * 20_000 + "\n", [], id="reading-without-writing"),
+    pytest.param("Is there. " * 50_000 + "\n", [], id="short-sentences"),
+    pytest.param("would you " * 20_000 + "?\n", [], id="one-long-question"),
+    pytest.param(
+        "Read these papers then write:\n" + "https://a.com/x\n" * 20_000,
+        [(1, 1, "BT107")],
+        id="long-reading-list",
     ),
     pytest.param('"' * 100_000 + "\n", [], id="quotes"),
     pytest.param(
@@ -140,10 +155,20 @@ def test_sample_draft_placeholder_and_prose_problems_without_false_alarms() -> N
     assert found == planted
 
 
-def test_a_broken_project_pattern_is_reported_not_crashed_on(tmp_path: Path) -> None:
-    (tmp_path / "notes.txt").write_text("(unclosed\n", "utf-8")
+@pytest.mark.parametrize(
+    ("filename", "content", "rule_id", "message"),
+    [
+        ("notes.txt", "(unclosed\n", "BT107", "notes.txt: bad pattern '(unclosed'"),
+        ("assistant_voice.toml", 'frames = "let me"\n', "BT106", "frames must be a list"),
+        ("author_tasks.toml", 'plan_labels = ["{nope}"]\n', "BT107", "names no list 'nope'"),
+    ],
+)
+def test_broken_project_data_is_reported_not_crashed_on(
+    tmp_path: Path, filename: str, content: str, rule_id: str, message: str
+) -> None:
+    (tmp_path / filename).write_text(content, "utf-8")
     config = Config()
     config.rules_dirs = [tmp_path]
-    plan = make_plan(config, select=["BT107"], registry=REGISTRY)
+    plan = make_plan(config, select=[rule_id], registry=REGISTRY)
     (found,) = lint_text("TODO\n", "case.md", plan).violations
-    assert found.rule_id == "BT000" and "notes.txt: bad pattern '(unclosed'" in found.message
+    assert found.rule_id == "BT000" and message in found.message

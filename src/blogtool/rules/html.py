@@ -300,12 +300,41 @@ def _plain(html: str) -> str:
 
 
 def _has_content(doc: Document, start: int, end: int) -> bool:
-    # One visible character outside a comment is enough; stop at the first one rather
-    # than asking every character of a long block for its region.
-    return any(
-        not ch.isspace() and doc.kind_at(offset) != COMMENT
-        for offset, ch in enumerate(doc.text[start:end], start)
-    )
+    """Whether a reader sees anything between ``start`` and ``end``.
+
+    Comments, markup that shows nothing by itself (``<p></p>``, ``<br>``) and blank
+    entities (``&nbsp;``) are not content; media tags and other characters are. Stops at
+    the first visible character rather than asking every character of a long block.
+    """
+    text = doc.text
+    at = start
+    while at < end:
+        ch = text[at]
+        if ch.isspace():
+            at += 1
+            continue
+        kind = doc.kind_at(at)
+        if kind == COMMENT:
+            at += 1
+        elif kind == HTML_TAG and ch == "<":
+            if _MEDIA_TAG.match(text, at):
+                return True
+            close = text.find(">", at, end)
+            at = end if close < 0 else close + 1
+        elif kind == HTML_TAG and ch == "&":
+            blank = _BLANK_ENTITY.match(text, at)
+            if blank is None:
+                return True
+            at = blank.end()
+        else:
+            return True
+    return False
+
+
+_MEDIA_TAG = re.compile(
+    r"<(?:img|video|audio|iframe|svg|picture|embed|object|canvas|math|table)\b", re.I
+)
+_BLANK_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|zwsp|zwj|zwnj|#160|#x0*a0);", re.I)
 
 
 def _holds_text(summary: str) -> bool:

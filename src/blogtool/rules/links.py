@@ -68,6 +68,10 @@ _HOST_WITHOUT_SCHEME = re.compile(
 _BROKEN_SCHEME = re.compile(r"https?(?!://)[:/]", re.I)
 _SCHEME_OR_SLASH = re.compile(r"^[a-z][a-z0-9+.-]{0,20}:|/", re.I)
 _FILE_EXTENSION = re.compile(r"\.[A-Za-z]{2,4}$")
+# [x]( "title"): markdown-it takes the quoted title for the URL
+_TITLE_ONLY = re.compile(r"\"[^\"]*\"|'[^']*'")
+# [back to top](#), [↑](#): a link to the top of the page on purpose
+_TOP_OF_PAGE = re.compile(r"\btop\b|^\W*$", re.I)
 
 
 def _shown(text: str, limit: int = 60) -> str:
@@ -92,18 +96,39 @@ def _empty_target_message(link: Link) -> str:
 
 def _empty_targets(doc: Document, images: bool) -> Iterator[Hit]:
     for link in doc.links:
-        if link.is_image != images or link.kind not in ("inline", "reference"):
+        if link.is_image != images or link.kind not in ("inline", "reference", "html"):
             continue
-        if not link.target.strip():
-            yield Hit(link.start, link.end, _empty_target_message(link))
+        target = unquote(link.target).strip()
+        if not target:
+            if link.kind == "html":
+                attribute = "src" if images else "href"
+                yield Hit(link.start, link.end, f'empty {attribute}="": put the URL in it')
+            else:
+                yield Hit(link.start, link.end, _empty_target_message(link))
+        elif _TITLE_ONLY.fullmatch(target) and link.kind == "inline":
+            yield Hit(
+                link.start,
+                link.end,
+                f"{_what(link)} has only a title, {_shown(target)}, and no URL: put the URL "
+                "before the title",
+            )
+        elif target == "#" and not images and not _TOP_OF_PAGE.search(link.text):
+            yield Hit(
+                link.start,
+                link.end,
+                f"{_what(link)} points at # (the top of the page), a placeholder: put the URL "
+                "in the parentheses or unlink the text",
+            )
 
 
 @rule("BT201", "empty-link-target", "error")
 def empty_link_target(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A link whose target is empty: it renders as text that goes nowhere.
 
-    Flags ``[text]()``, ``[text](<>)`` and reference links whose definition has no URL.
-    Images with an empty source are BT204.
+    Flags ``[text]()``, ``[text](<>)``, ``[text]( "a title")`` (a title and no URL),
+    ``[text](#)`` (the top of the page; ``[back to top](#)`` is left alone), ``<a href="">``
+    and reference links whose definition has no URL. Images with an empty source, in
+    Markdown or as ``<img src="">``, are BT204.
 
     Bad:
 

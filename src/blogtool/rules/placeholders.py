@@ -23,6 +23,7 @@ from ..ruledata import RuleDataError
 
 PLACEHOLDER = "placeholder"
 INSTRUCTION = "instruction"
+QUESTION = "question"  # a question to oneself: a note to self, reported by BT107
 
 # A square-bracket group: no blank line inside, at most 400 characters, one level of
 # nested brackets ("[Add a plot like [1] here]"). Alternatives start with different
@@ -40,6 +41,7 @@ _EMPTY = re.compile(r"(?<=[\w).])\[[ \t]*\]")
 _SPACE = re.compile(r"\s+")
 _EDGE = " \t\n*_"
 _LINK_AFTER = re.compile(r"[(\[]")
+_CONTINUATION = re.compile(r"\n[ \t>]*")  # a line break inside a blockquote or list item
 _ENDS_CLAUSE = re.compile(r"[ \t]*(?:$|\n|[.,;:!?)\]}])")
 
 
@@ -47,7 +49,7 @@ _ENDS_CLAUSE = re.compile(r"[ \t]*(?:$|\n|[.,;:!?)\]}])")
 class Group:
     """A bracketed group of the prose and what it was taken for."""
 
-    kind: str  # PLACEHOLDER or INSTRUCTION
+    kind: str  # PLACEHOLDER, INSTRUCTION or QUESTION
     start: int  # offset of the opening bracket
     end: int  # offset just past the closing bracket
     text: str  # the group as written, for messages
@@ -65,6 +67,8 @@ class PlaceholderData:
     verb: re.Pattern[str]
     verb_source: str
     here_noun: re.Pattern[str]
+    question_word: re.Pattern[str]
+    note_label: re.Pattern[str]
 
 
 def words_pattern(words: Sequence[str]) -> str:
@@ -85,6 +89,8 @@ def load_data(data: Any, extra_special: Sequence[str] = ()) -> PlaceholderData:
     words = strings("placeholder_words") or ["TODO"]
     verbs = words_pattern(strings("instruction_verbs")) or "(?!)"
     nouns = words_pattern(strings("here_nouns")) or "(?!)"
+    questions = words_pattern(strings("question_words")) or "(?!)"
+    labels = words_pattern(strings("note_labels")) or "(?!)"
     return PlaceholderData(
         special=frozenset(strings("special_tokens")) | frozenset(extra_special),
         placeholder_words=re.compile(r"(?<![\w-])(?:" + words_pattern(words) + r")(?![\w-])"),
@@ -94,6 +100,8 @@ def load_data(data: Any, extra_special: Sequence[str] = ()) -> PlaceholderData:
         verb=re.compile(r"(?i:" + verbs + r")(?=$|\s|\.\.\.|…)"),
         verb_source=verbs,
         here_noun=re.compile(r"(?i)(?<!\w)(?:" + nouns + r")(?!\w)"),
+        question_word=re.compile(r"(?i)(?<![\w'’])(?:" + questions + r")(?![\w'’])"),
+        note_label=re.compile(r"(?i)(?:" + labels + r")[ \t]*:[ \t\n]*"),
     )
 
 
@@ -108,7 +116,7 @@ def _in_url(doc: Document, offset: int) -> bool:
 
 
 def _quote(text: str, limit: int = 60) -> str:
-    flat = _SPACE.sub(" ", text).strip()
+    flat = _SPACE.sub(" ", _CONTINUATION.sub("\n", text)).strip()
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
@@ -135,6 +143,9 @@ def _instruction(inner: str, after: str, pdata: PlaceholderData) -> bool:
     body = inner.strip(_EDGE)
     if not body:
         return False
+    label = pdata.note_label.match(body)
+    if label and pdata.verb.match(body, label.end()):
+        return True  # "[Note: add a comparison with beam search]"
     m = pdata.verb.match(body)
     if m is None:
         return _here_placeholder(body, pdata)
@@ -157,7 +168,7 @@ def _instruction(inner: str, after: str, pdata: PlaceholderData) -> bool:
 def _here_placeholder(body: str, pdata: PlaceholderData) -> bool:
     words = body.rstrip(".!").split()
     return (
-        1 < len(words) <= 8
+        1 < len(words) <= 12
         and words[-1].lower() == "here"
         and pdata.here_noun.search(" ".join(words[:-1])) is not None
     )
@@ -186,7 +197,23 @@ def _classify(
         return PLACEHOLDER
     if _instruction(inner, prose[end : end + 20], pdata):
         return INSTRUCTION
+    if _self_question(body, pdata):
+        return QUESTION
     return None
+
+
+def _self_question(body: str, pdata: PlaceholderData) -> bool:
+    """'{should I cover MoE here?}', '[is this the right citation?]': asked of oneself.
+
+    An example prompt in brackets, '[What is the capital of France?]', has none of the
+    ``question_words`` and is left alone.
+    """
+    text = body.rstrip(" .")
+    return (
+        text.endswith("?")
+        and len(text.split()) >= 2
+        and pdata.question_word.search(text) is not None
+    )
 
 
 def classify_groups(doc: Document, pdata: PlaceholderData) -> list[Group]:
@@ -301,9 +328,12 @@ def author_instruction(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """An instruction to the author, in brackets or braces, left in the draft.
 
     A group that opens with an imperative verb (the ``instruction_verbs`` of
-    ``rules/placeholders.toml``: add, insert, show, explain, maybe, talk about, ...)
-    or that ends in "here" after a thing to put there (``[image here]``). It may span
-    lines; it is reported at its opening bracket.
+    ``rules/placeholders.toml``: add, insert, show, explain, maybe, talk about, ...),
+    also after a note label (``[Note: add a comparison with beam search]``), or that
+    ends in "here" after a thing to put there (``[image here]``, ``[a plot of the loss
+    would go here]``). It may span lines, in a blockquote or list item too; it is
+    reported at its opening bracket. A bracketed question to oneself (``{should I
+    cover MoE here?}``) is a note to self, reported by BT107.
 
     Left alone: links and link texts, footnotes, citations, ``[sic]``, labels such as
     ``[Update: ...]`` or ``[Edit, 2024]``, titles (``[Show and Tell]``), an editor's

@@ -7,13 +7,17 @@ Phrase lists and patterns are data in the top-level ``rules/`` folder: ``chatbot
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Any
 
 from ..document import Document
 from ..registry import Hit, RuleContext, rule
 from ..ruledata import RuleDataError
-from .placeholders import Spans, classify_groups, load_data, words_pattern
+from ._tasks import load_tasks, paren_questions, task_notes
+from ._text import doc_sentences, phrase_regex, phrases
+from ._voice import OFFER, answer_headings, answer_openings, asker_spans, load_voice
+from .placeholders import QUESTION, Spans, classify_groups, load_data, words_pattern
 
 # Where a sentence, line, list item or bracket starts. The line-start branch consumes
 # the list or quote markers, so a pattern built with it reports from a named group.
@@ -21,8 +25,6 @@ BOS = (
     r"(?:^[ \t>*+\-]*(?:\d{1,3}[.)][ \t]+)?[*_]{0,2}"
     r"|(?<=[.!?:;] )|(?<=[.!?:;]  )|(?<=[(\[{\"“*_]))"
 )
-_APOSTROPHE = "['’‘ʼ]"
-_PHRASE_TOKEN = re.compile(r"\w+|['’‘ʼ]|\s+|[^\w\s]")
 _OPEN_QUOTES = "\"“‘«'"
 
 
@@ -72,26 +74,6 @@ def raw_note_fence(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(note.start, note.end, message)
 
 
-def phrase_regex(phrase: str) -> str:
-    """A chatbot.txt phrase (without its ``^``) as a regex: any spacing, either apostrophe."""
-    tokens = _PHRASE_TOKEN.findall(phrase.strip())
-    out: list[str] = []
-    for i, tok in enumerate(tokens):
-        if tok.isspace():
-            after_word = i > 0 and re.match(r"\w|['’‘ʼ]", tokens[i - 1]) is not None
-            out.append(r"\s+" if after_word else r"\s*")
-        elif re.fullmatch(_APOSTROPHE, tok):
-            out.append(_APOSTROPHE)
-        elif re.match(r"\w", tok):
-            out.append(re.escape(tok))
-        else:
-            out.append(r"[ \t]*" + re.escape(tok))
-    body = "".join(out)
-    if tokens and re.match(r"\w", tokens[-1]):
-        body += r"(?!\w)"
-    return body
-
-
 def _chatbot_patterns(data: Any) -> list[tuple[str, re.Pattern[str]]]:
     """(kind, pattern) pairs: free phrases, sentence-start phrases, requests by name."""
     free: list[str] = []
@@ -100,17 +82,19 @@ def _chatbot_patterns(data: Any) -> list[tuple[str, re.Pattern[str]]]:
         if phrase.startswith("^"):
             anchored.append(phrase_regex(phrase[1:]))
         else:
-            free.append(phrase_regex(phrase))
-    found: list[tuple[str, str]] = []
+            free.append(phrase)
+    found: list[tuple[str, re.Pattern[str]]] = []
     if free:
-        # (?=\w) first: a cheap test that spares most positions the lookbehind
-        found.append(("phrase", r"(?=\w)(?<![\w'’])(?:" + "|".join(free) + ")"))
+        # its own case rule: see phrases (it scans much faster compiled without re.I)
+        source = phrases({"chatbot": free}, "chatbot", "chatbot.txt", word_start=True)
+        found.append(("phrase", re.compile(source, re.M)))
     if anchored:
-        found.append(("phrase", BOS + "(?P<at>" + "|".join(anchored) + ")"))
+        source = BOS + "(?P<at>" + "|".join(anchored) + ")"
+        found.append(("phrase", re.compile(source, re.I | re.M)))
     address = _address_regex(data.table("assistants"))
     if address:
-        found.append(("address", address))
-    return [(kind, re.compile(source, re.I | re.M)) for kind, source in found]
+        found.append(("address", re.compile(address, re.I | re.M)))
+    return found
 
 
 def _address_regex(table: dict[str, Any]) -> str | None:
@@ -162,20 +146,33 @@ def _clause(text: str, start: int, end: int, limit: int = 50) -> str:
 
 @rule("BT106", "chatbot-leftover", "error")
 def chatbot_leftover(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
-    """Phrasing of an AI assistant's answer pasted into the post.
+    """An AI assistant's answer pasted into the post.
 
-    "I'll be your guide", "Feel free to ask", "Let me know if you", "Great question",
-    "I hope this helps", "Would you like me to", "As an AI language model",
-    "Certainly! Here's", and requests addressed to an assistant by name at the start of
-    a sentence ("Claude, can you ...", "ChatGPT, please ..."). The phrases are in
-    ``rules/chatbot.txt``, the names in ``rules/assistants.toml``. A pasted answer in a
-    blockquote is still reported; a phrase in quotation marks (the post discussing what
-    a model says) and a model named in passing ("ChatGPT, released in 2022, ...") are
-    not.
+    An assistant speaks to the person who asked; a post speaks to its readers. Reported:
+
+    - the assistant narrating what it will do for the asker: a first-person frame, a
+      verb of helping or explaining, and a sign of the asker ("Let me walk you through
+      this part of the paper", "I'll break down the fits for you", "I'd be glad to act
+      as your guide to ...", "Based on the document you provided, ...");
+    - closing offers ("Would you like me to ...?", "Is there any part of the method you
+      want to go deeper on?", "Let me know if you'd like me to expand on ...");
+    - an answer heading pasted as an extra H1 after the post's first one
+      (``# Overview of "Attention Is All You Need"``, ``# Summary of the paper ...``);
+    - stock phrases ("Great question", "I hope this helps", "As an AI language model",
+      "Certainly! Here's") and requests to an assistant by name ("Claude, can you ...").
+
+    The vocabulary is data: ``rules/assistant_voice.toml`` (frames, verbs, signs of the
+    asker, offers, headings), ``rules/chatbot.txt`` (phrases), ``rules/assistants.toml``
+    (names). Left alone: the author talking to readers ("let me show you", "I'll explain
+    below", "In this post I will walk through ...", "Let me know in the comments", "Do
+    you want to go deeper? The appendix has the proofs."), a phrase in quotation marks
+    (the post discussing what a model says), a chat transcript with speaker labels, and
+    a model named in passing ("ChatGPT, released in 2022, ...").
 
     Bad:
 
-        Certainly! Here's an overview of LoRA. Let me know if you want more detail.
+        Certainly! Here's an overview of LoRA. I'll break down the update rule for you.
+        Would you like me to compare it with full fine-tuning?
 
     Good:
 
@@ -183,11 +180,18 @@ def chatbot_leftover(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """
     prose = doc.prose_text
     speaker = _speaker_regex(ctx.data.table("assistants"))
+    voice = load_voice(ctx.data)
+
+    def pasted(start: int) -> bool:
+        """Quoted or in a transcript line: shown as an example, not left over."""
+        line_start = doc.line_starts[doc.position(start)[0] - 1]
+        return _quoted(doc, start, line_start) or bool(speaker and speaker.match(prose, line_start))
+
+    found: list[tuple[int, int, str]] = []
     for kind, pattern in _chatbot_patterns(ctx.data):
         for m in pattern.finditer(prose):
             start, end = span_of(m)
-            line_start = doc.line_starts[doc.position(start)[0] - 1]
-            if _quoted(doc, start, line_start) or (speaker and speaker.match(prose, line_start)):
+            if pasted(start):
                 continue
             said = _clause(doc.text, start, end, limit=60)
             if kind == "address":
@@ -200,7 +204,48 @@ def chatbot_leftover(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
                     f'chatbot phrasing left in the draft: "{said}"; rewrite the passage in '
                     "your own voice or remove it"
                 )
+            found.append((start, end, message))
+    for start, end in answer_openings(prose, voice):
+        if not pasted(start):
+            said = _clause(doc.text, start, end, limit=60)
+            found.append(
+                (
+                    start,
+                    end,
+                    f'an assistant\'s answer left in the draft: "{said}"; '
+                    "rewrite the passage in your own voice or remove it",
+                )
+            )
+    phrase_starts = sorted(start for start, _, _ in found)
+    for start, end, kind, sentence in asker_spans(prose, doc_sentences(doc), voice):
+        i = bisect_left(phrase_starts, sentence.start)
+        if i < len(phrase_starts) and phrase_starts[i] < sentence.end:
+            continue  # one report a sentence: a phrase already found it
+        if pasted(start):
+            continue
+        said = _clause(doc.text, start, end, limit=60)
+        if kind == OFFER:
+            message = f'an assistant\'s offer to the asker left in the draft: "{said}"; remove it'
+        else:
+            message = (
+                f'an assistant speaking to the asker left in the draft: "{said}"; '
+                "rewrite the passage for your readers or remove it"
+            )
+        found.append((start, end, message))
+    for start, end, title in answer_headings(doc, voice):
+        found.append(
+            (
+                start,
+                end,
+                f'an assistant\'s answer heading pasted as an extra H1: "{title}"; make it '
+                "a heading of your post (## ...) in your own words, or remove it",
+            )
+        )
+    last_end = -1
+    for start, end, message in sorted(found, key=lambda hit: (hit[0], -hit[1])):
+        if start >= last_end:  # one report for a spot two patterns found
             yield Hit(start, end, message)
+            last_end = end
 
 
 def note_patterns(data: Any, verb_source: str) -> list[re.Pattern[str]]:
@@ -230,20 +275,41 @@ def note_patterns(data: Any, verb_source: str) -> list[re.Pattern[str]]:
 def note_to_self(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A note the author left to themselves in the prose.
 
-    "TODO", "TODO: add the plot", "FIXME", "TBD", "NOTE explain the maths",
-    "NOTES TO SELF", "talk about this later", "read these blogs then explain",
-    "[DONE]". The patterns are in ``rules/notes.txt``. A note inside brackets already
-    reported as a placeholder or instruction (BT102, BT103) is not reported again.
+    - placeholder words and notes: "TODO", "TODO: add the plot", "FIXME", "TBD",
+      "NOTE explain the maths", "NOTES TO SELF", "talk about this later", "[DONE]";
+    - a plan of tasks on the post: a label ("Plan:", "To do:", "Next steps:",
+      "Remaining:") followed by imperative lines such as "Insert a table comparing ...",
+      "Draw a figure of ...", "Write a part on ..."; also two such lines in a row
+      without a label, a paragraph of one line with a verb no post says to its readers
+      ("Insert a table comparing the optimizers."), a reminder ("Remember to add a
+      figure of ...", "I need to write a section on ...") and a task that points at its
+      spot ("Add the plot here.");
+    - reading to do before writing: "go through these articles, then write it up:"
+      (with or without the list of URLs below it), "Use these for the intro:" above
+      lines that are each one link;
+    - a question to oneself in brackets or braces (``{should I cover MoE here?}``,
+      ``[is this the right number?]``) or in parentheses when it opens like one
+      (``(do I need this?)``).
+
+    The patterns are in ``rules/notes.txt``, the vocabulary of tasks in
+    ``rules/author_tasks.toml``. A note inside brackets already reported as a
+    placeholder or instruction (BT102, BT103) is not reported again.
 
     Left alone: notes to the reader, which carry a colon or emphasis (``**Note:** this
     post assumes ...``, ``> NOTE: the code is MIT-licensed``), GitHub alerts
-    (``> [!NOTE]``), "we explain this later" (it has a subject), and notes hidden in an
-    HTML comment, code or math.
+    (``> [!NOTE]``), "we explain this later" (it has a subject), a tutorial's steps
+    ("1. Install the package") and reader-facing imperatives ("Note that ...",
+    "Consider ...", "Check out these resources:"), asides such as "(I think?)", an
+    example prompt in brackets, and notes hidden in an HTML comment, code or math.
 
     Bad:
 
         NOTE explain the maths of the clipped objective
         TODO: add the PPO results
+
+        Plan:
+        - Insert a table comparing PPO and DPO
+        - Draw a figure of the reward model
 
     Good:
 
@@ -258,9 +324,14 @@ def note_to_self(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             start, end = span_of(m)
             if end > start:
                 matches.append((start, end))
+    tasks = load_tasks(ctx.data)
+    matches.extend(task_notes(doc, tasks))
+    matches.extend(paren_questions(prose, tasks))
+    groups = classify_groups(doc, pdata)
+    matches.extend((g.start, g.end) for g in groups if g.kind == QUESTION)
     if not matches:
         return
-    reported = Spans(classify_groups(doc, pdata))
+    reported = Spans([g for g in groups if g.kind != QUESTION])
     last_end = -1
     for start, end in sorted(matches, key=lambda se: (se[0], -se[1])):
         if start < last_end or start in reported or doc.text[start:end] in pdata.special:

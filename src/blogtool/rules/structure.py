@@ -448,7 +448,10 @@ def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A heading more than one level below the heading before it (``##`` then ``####``).
 
     Skipped levels break the table of contents and screen-reader navigation. The first
-    heading of the post may start at any level.
+    heading of the post may start at any level. Under a title H1 at the top of the post,
+    the first section may start at the post's section level, the shallowest level below
+    the title (``# Quiz`` then ``### Question 1`` when every section is ``###``): the
+    title stands apart, as a front matter title would.
 
     Bad:
 
@@ -460,9 +463,15 @@ def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         ## 2017
         ### Attention Is All You Need
     """
+    found = headings(doc)
+    title = found[0] if found and found[0].level == 1 else None
+    # the post's section level: the shallowest heading below the title
+    top = min((h.level for h in found if h.level > 1), default=2)
     previous: Heading | None = None
-    for heading in headings(doc):
-        if previous is not None and heading.level > previous.level + 1:
+    for heading in found:
+        if previous is title and title is not None and heading.level <= top:
+            pass  # the title's sections start at the post's section level
+        elif previous is not None and heading.level > previous.level + 1:
             want = "#" * (previous.level + 1)
             yield heading.hit(
                 f"heading jumps from h{previous.level} to h{heading.level}: make it {want} "
