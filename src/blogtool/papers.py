@@ -216,7 +216,8 @@ def is_label(text: str) -> bool:
         return True
     if "://" in text or text.strip().lower().startswith(("www.", "arxiv.org")):
         return True
-    return all(w in LABELS or w.isdigit() or re.fullmatch(r"v?\d+", w) for w in words)
+    named = any(w in LABELS for w in words)  # "arXiv v2" is a label, "V3" a model's name
+    return all(w in LABELS or w.isdigit() or (named and re.fullmatch(r"v\d+", w)) for w in words)
 
 
 # --- entries ---------------------------------------------------------------------------------
@@ -389,12 +390,27 @@ def _block_candidates(doc: Document, refs: dict[int, list[Reference]]) -> list[_
         elif kind == "tr_open" and token.map:
             line = token.map[0] + 1
             line_refs = refs.get(line)
-            if line_refs:
-                ref = line_refs[0]
+            ref = _row_reference(doc, line, line_refs or ())
+            if ref is not None:
                 found.append(_Candidate(ROW, line, line, _row_title(doc, i, ref), ref, -1, ""))
         elif kind == "code_block" and token.map:
             found += _slipped(doc, token.map)
     return found
+
+
+def _row_reference(doc: Document, line: int, refs: Sequence[Reference]) -> Reference | None:
+    """The paper a table row is about: a link in its first cell, or a label link (``arXiv``)
+    anywhere. A row about something else citing a paper (``| DPO | [Rafailov et al.](...)
+    | ...``) is not a paper entry: two algorithms of one paper are not a duplicate."""
+    base = doc.line_starts[line - 1]
+    text = doc.line_text(line)
+    for ref in refs:
+        before = text[: ref.start - base].strip().removeprefix("|")
+        if "|" not in before.replace("\\|", "") or (
+            ref.link is not None and is_label(ref.link.text)
+        ):
+            return ref
+    return None
 
 
 def _row_title(doc: Document, tr_index: int, ref: Reference) -> str:
