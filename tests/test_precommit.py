@@ -177,6 +177,27 @@ def test_warning_is_printed_and_the_commit_goes_through(blog: BlogRepo) -> None:
     assert "drafts/post.md:5:5: BT205" in proc.stdout
 
 
+def test_work_in_progress_commits_with_its_todos_while_a_post_about_to_ship_is_blocked(
+    blog: BlogRepo,
+) -> None:
+    unpublished = "---\ntitle: Post\npublished: false\n---\n" + PLACEHOLDER
+    blog.write("_drafts/post.md", PLACEHOLDER)
+    blog.write("_posts/2025-01-01-later.md", unpublished)
+    before = blog.head()
+    proc = blog.commit("_drafts/post.md", "_posts/2025-01-01-later.md")
+    assert proc.returncode == 0, proc.stdout
+    assert blog.head() != before
+    assert "_drafts/post.md:5:1: BT102" in proc.stdout  # still said, as a warning
+    assert "_posts/2025-01-01-later.md:9:1: BT102" in proc.stdout
+
+    blog.write("_posts/2025-01-01-later.md", PLACEHOLDER)  # the draft is published
+    before = blog.head()
+    proc = blog.commit("_posts/2025-01-01-later.md")
+    assert proc.returncode != 0, proc.stdout
+    assert "_posts/2025-01-01-later.md:5:1: BT102" in proc.stdout and "Failed" in proc.stdout
+    assert blog.head() == before
+
+
 def test_suppression_comment_unblocks(blog: BlogRepo) -> None:
     before = blog.head()
     suppressed = PLACEHOLDER.replace(

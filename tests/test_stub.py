@@ -376,10 +376,20 @@ def test_a_title_heading_over_another_paper_is_not_this_paper() -> None:
 
 def test_a_link_in_prose_is_not_a_paper_section() -> None:
     text = (
-        "## 2019\n\n### Notes\n\nSee also\n\n#### Deep\n\n[x](https://arxiv.org/abs/1901.02860)\n"
+        "## 2019\n\n### Notes\n\nSee also the discussion of long contexts in "
+        "[x](https://arxiv.org/abs/1901.02860), which goes much further than this note.\n"
     )
     plan = stub(text, paper("1901.02860", "Transformer-XL"))
     assert plan.outcomes[0].action == "added"
+
+
+def test_a_paper_heading_at_any_level_is_the_paper() -> None:
+    text = (
+        "## 2019\n\n### Notes\n\nSee also\n\n#### Deep\n\n[x](https://arxiv.org/abs/1901.02860)\n"
+    )
+    plan = stub(text, paper("1901.02860", "Transformer-XL"))
+    assert (plan.outcomes[0].action, plan.outcomes[0].line) == ("completed", 7)
+    assert plan.text.count("1901.02860") == 1
 
 
 # --- bare sections are completed, others only with --update ------------------------------

@@ -476,7 +476,7 @@ def test_an_unknown_template_placeholder_is_a_clear_error(arxiv: FakeArxiv, draf
     assert result.stderr == (
         f"blogtool: error: {template}:5: unknown placeholder {{venue}} (known: abs_url, "
         "abstract, arxiv_id, authors, authors_short, category, first_author, month, pdf_url, "
-        "published, title, updated, versioned_id, year; write a literal brace as {{ or }})\n"
+        "published, title, today, updated, versioned_id, year; write a literal brace as {{ or }})\n"
     )
     assert arxiv.requests == []
 

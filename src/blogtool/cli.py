@@ -62,6 +62,11 @@ LAZY_COMMANDS = {
         "links",
         "Check the links of Markdown drafts: files or directories (every *.md below).",
     ),
+    "papers": (
+        "blogtool.commands.papers",
+        "papers",
+        "List the papers of drafts: files or directories (every *.md below).",
+    ),
     "report": (
         "blogtool.commands.report",
         "report",

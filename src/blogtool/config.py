@@ -31,6 +31,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "rules_dirs": list,
         "exclude": list,
         "max_file_size": int,
+        "drafts": list,
         "paper_heading_level": int,
         "flavor": str,
         "rules": dict,
@@ -87,6 +88,9 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "paper_heading_level": int,
         "year_heading_format": str,
         "placement": str,
+        "layout": str,
+        "templates": dict,
+        "search": list,
     },
     "report": {
         "todo_rules": list,
@@ -123,6 +127,7 @@ class Config:
     rules_dirs: list[Path] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    drafts: list[str] = field(default_factory=list)  # globs of work in progress (blogtool.wip)
     paper_heading_level: int = 3
     flavor: str | None = None  # None: detected from the site around each draft
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -328,6 +333,7 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
     config.select = [str(x) for x in table.get("select", [])]
     config.ignore = [str(x) for x in table.get("ignore", [])]
     config.exclude = [str(x) for x in table.get("exclude", [])]
+    config.drafts = [str(x) for x in table.get("drafts", [])]
     config.rules_dirs = [config.root / str(p) for p in table.get("rules_dirs", [])]
     for directory in config.rules_dirs:
         if not directory.is_dir():

@@ -15,6 +15,7 @@ from .ruledata import RuleData
 from .sources import InputError, read_source
 from .suppress import collect
 from .violation import Severity, Violation
+from .wip import relax
 
 INTERNAL_ERROR = "BT000"
 
@@ -46,6 +47,7 @@ class LintPlan:
     links: Any = None  # blogtool.linkscan.LinkFindings for the network rules, when checked
     flavor: str | None = None  # the Markdown flavor set by CLI or config; None: per site
     project_root: str | None = None  # where detecting a draft's site stops walking up
+    drafts: tuple[str, ...] = ()  # globs of work in progress, where TODOs warn (blogtool.wip)
 
 
 def select_rules(
@@ -143,6 +145,7 @@ def make_plan(
         config.max_file_size,
         flavor=flavor or config.flavor,
         project_root=str(config.root) if config.path else None,
+        drafts=tuple(config.drafts),
     )
 
 
@@ -220,7 +223,7 @@ def lint_document(
                 )
             )
     out.sort(key=Violation.sort_key)
-    return out
+    return relax(doc, out, plan.drafts)
 
 
 def lint_text(text: str, path: str, plan: LintPlan, flavor: str | None = None) -> FileResult:

@@ -7,22 +7,30 @@ lint about what is left to do: its TODOs are exactly lint's violations of those 
 
 Coverage
 --------
-A draft's *content sections* are the sections that should hold writing:
+What coverage counts comes from the draft's layout (see :mod:`blogtool.layouts`), so it
+does not change when one section is added:
 
-* its paper sections (a heading at ``paper_heading_level``, ``###`` by default, whose own
-  body links an arXiv paper), together with headings at that level that have nothing under
-  them yet (a paper section not started);
+* the draft's *paper entries*, in any layout (see :mod:`blogtool.papers`): paper sections
+  (a heading with the paper's link in it or right under it), blockquote entries, list
+  items, table rows, pasted notes' title lines; with the headings at the paper sections'
+  level that have nothing under them yet (a paper section not started);
 * if it has none: every leaf section (a section without subsections) that is not a year
   section (``## 2019``);
 * if it has none of those either: the whole draft, as one unit.
 
-A content section is *finished* when no TODO lies anywhere inside it (subsections
-included). Coverage is finished content sections / content sections, given as a percent
-rounded down with the counts beside it, ``72% (18/25)``, per draft, per year section
-(the content sections inside it) and in total (the sums over all drafts). Every TODO is
-attributed to the innermost section holding its line; a TODO outside every content
-section (in a year's introduction, before the first heading) does not lower coverage but
-still counts in the draft's and the run's number of open TODOs.
+An entry is *finished* when it has notes (anything of the author's besides its link) and
+no TODO lies inside it (subsections included); a leaf section when no TODO lies inside
+it. In a list, coverage is therefore the entries with notes out of the entries. Coverage
+is finished units / units, given as a percent rounded down with the counts beside it,
+``72% (18/25)``, per draft, per year section (the units inside it) and in total (the sums
+over all drafts). Every TODO is attributed to the innermost section holding its line; a
+TODO outside every unit (in a year's introduction, before the first heading) does not
+lower coverage but still counts in the draft's and the run's number of open TODOs.
+
+A TODO's *kind* is its rule's name, as lint prints it. The TODOs are lint's violations of
+the TODO rules, with one exception: a fresh paper stub is one item to finish, so the empty
+Quick Summary (BT101) or empty section (BT401) of a paper entry that holds only its link
+(BT402) is left out.
 
 JSON format (``--format json``)
 -------------------------------
@@ -33,7 +41,8 @@ Keys are stable; new keys may be added, none will be renamed while ``version`` i
       "todo_rules": ["BT101", ...],          # rule IDs counted as TODOs
       "drafts": [{
         "path": "drafts/evolution.md",       # as given on the command line
-        "basis": "paper",                    # content sections: "paper", "leaf" or "draft"
+        "basis": "paper",                    # units: "paper" (entries), "leaf" or "draft"
+        "layout": "years",                   # the draft's layout, null if it has no entries
         "coverage": {"finished": 18, "total": 25, "percent": 72.0},   # percent: null if total 0
         "todo_count": 31,                    # open TODOs in the whole draft
         "years": [{"year": 2019, "title": "2019", "line": 269, "slug": "2019",
@@ -44,8 +53,14 @@ Keys are stable; new keys may be added, none will be renamed while ``version`` i
           "counts": true,                    # a content section (part of coverage)
           "finished": false,                 # no TODO anywhere inside it
           "todo_count": 2,                   # TODOs attributed to this section itself
-          "todos": [{"kind": "empty-summary", "rule": "BT101", "count": 1,
+          "todos": [{"kind": "empty-quick-summary", "rule": "BT101", "count": 1,
                      "first_line": 307, "message": "...", "lines": [307]}]
+        }],
+        "entries": [{                        # every paper entry (basis "paper"), in order
+          "kind": "heading",                 # heading, quote, bullet, numbered, row, line, title
+          "title": "...", "line": 303, "end_line": 315,
+          "paper": "1901.02860",             # the arXiv ID, or null
+          "notes": true, "finished": false, "todo_count": 2
         }]
       }],
       "totals": {"drafts": 1, "coverage": {...}, "todo_count": 31, "unfinished": 7},
@@ -66,7 +81,7 @@ them, and only the sections holding TODOs::
     {"version": 1, "todo_rules": [...],
      "drafts": [{"path": "drafts/evolution.md", "coverage": {...}, "todo_count": 31,
                  "sections": [{"title": "...", "level": 3, "slug": "...",
-                               "todos": [{"rule": "BT101", "kind": "empty-summary",
+                               "todos": [{"rule": "BT101", "kind": "empty-quick-summary",
                                           "count": 1}]}]}]}
 
 ``--baseline`` reads that file or a whole JSON report (``--format json``, or a file from
@@ -97,6 +112,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -106,8 +122,9 @@ from typing import Any
 from .config import Config, ConfigError
 from .document import Document, Section
 from .engine import INTERNAL_ERROR, LintPlan, lint_document, make_plan
+from .papers import HEADING, Entry, entries
 from .registry import RuleRegistry
-from .rules._util import is_paper_section, section_year
+from .rules._util import innermost_section, section_year
 from .sources import InputError, discover, read_source
 from .violation import Violation
 
@@ -128,6 +145,24 @@ DEFAULT_TODO_RULES: tuple[str, ...] = tuple(
     sorted(rule_id for rules in TODO_KINDS.values() for rule_id in rules)
 )
 _KIND_OF_RULE = {rule_id: kind for kind, rules in TODO_KINDS.items() for rule_id in rules}
+# Lint's names of the default TODO rules: a report's kinds, even without the registry at hand.
+_RULE_NAMES = {
+    "BT101": "empty-quick-summary",
+    "BT102": "placeholder-token",
+    "BT103": "author-instruction",
+    "BT104": "empty-brackets",
+    "BT105": "raw-note-fence",
+    "BT106": "chatbot-leftover",
+    "BT107": "note-to-self",
+    "BT201": "empty-link-target",
+    "BT204": "empty-image-source",
+    "BT401": "empty-section",
+    "BT402": "paper-section-stub",
+    "BT701": "dead-link",
+}
+# A paper stub's empty summary, and its empty section when the link is its heading, are
+# part of the stub: one item to finish, not two or three.
+_STUB_RULE, _FOLDED_INTO_STUB = "BT402", frozenset({"BT101", "BT401"})
 
 BEFORE_FIRST_HEADING = "(before the first heading)"
 WHOLE_DRAFT = "(whole draft)"
@@ -239,12 +274,31 @@ class YearReport:
 
 
 @dataclass(frozen=True)
+class EntryReport:
+    """One paper entry of the draft, a unit of coverage (basis "paper")."""
+
+    kind: str  # the locator's entry kind: heading, quote, bullet, numbered, row, line, title
+    title: str
+    line: int
+    end_line: int
+    paper: str | None  # the arXiv ID, when the entry names one
+    notes: bool  # the entry holds something of the author's besides its link
+    finished: bool  # notes, and no TODO inside
+    todo_count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class DraftReport:
     path: str
     basis: str  # "paper", "leaf" or "draft"
     coverage: Coverage
     years: tuple[YearReport, ...]
     sections: tuple[SectionReport, ...]
+    layout: str | None = None  # the draft's layout (see blogtool.layouts), None if it has none
+    entries: tuple[EntryReport, ...] = ()
 
     @property
     def todo_count(self) -> int:
@@ -265,10 +319,12 @@ class DraftReport:
         return {
             "path": self.path,
             "basis": self.basis,
+            "layout": self.layout,
             "coverage": self.coverage.as_dict(),
             "todo_count": self.todo_count,
             "years": [y.as_dict() for y in self.years],
             "sections": [s.as_dict() for s in self.sections],
+            "entries": [e.as_dict() for e in self.entries],
         }
 
 
@@ -411,8 +467,9 @@ class Report:
 
 
 def kind_of(rule_id: str, names: Mapping[str, str] | None = None) -> str:
-    """The TODO kind of a rule: from :data:`TODO_KINDS`, else its name in ``names``."""
-    return _KIND_OF_RULE.get(rule_id) or (names or {}).get(rule_id) or rule_id
+    """The TODO kind of a rule: its name, as lint prints it (``names``, else the names of
+    the built-in TODO rules), else its ID."""
+    return (names or {}).get(rule_id) or _RULE_NAMES.get(rule_id) or rule_id
 
 
 def todo_rules_from_config(config: Config, registry: RuleRegistry) -> tuple[str, ...]:
@@ -454,6 +511,18 @@ def todo_plan(
 # ---------------------------------------------------------------------- one draft
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """A unit of coverage: a paper entry, a heading not started yet, a leaf section or the
+    whole draft."""
+
+    line: int
+    end_line: int
+    notes: bool = True
+    entry: Entry | None = None
+    section: Section | None = None
+
+
 def report_document(
     doc: Document,
     violations: Sequence[Violation],
@@ -463,21 +532,26 @@ def report_document(
 ) -> DraftReport:
     """The coverage report of one parsed draft, given its lint violations (any rules).
 
-    ``names`` maps rule IDs to names, the kind of a TODO rule outside :data:`TODO_KINDS`.
+    ``names`` maps rule IDs to names, the kind of a TODO. ``paper_level`` is the level of
+    a heading not started yet when the draft's papers have no headings to go by.
     """
     wanted = set(todo_rules)
-    todos = [v for v in violations if v.rule_id in wanted]
+    units, basis, layout = _content_units(doc, paper_level)
+    todos = _fold_stubs([v for v in violations if v.rule_id in wanted], units)
     nlines = len(doc.lines)
+    todo_lines = sorted(v.line for v in todos)
 
-    content, basis = _content_sections(doc, paper_level)
     year_of = {id(s): _year_section(s) for s in doc.sections}
     owned: dict[int, list[Violation]] = {}  # id(section) or 0 -> attributed TODOs
     for v in todos:
-        section = doc.section_at(v.line)
+        section = innermost_section(doc, v.line)
         owned.setdefault(id(section) if section else 0, []).append(v)
 
-    def finished(first: int, last: int) -> bool:
-        return not any(first <= v.line <= last for v in todos)
+    def open_in(first: int, last: int) -> int:
+        return bisect_right(todo_lines, last) - bisect_left(todo_lines, first)
+
+    def done(unit: _Unit) -> bool:
+        return unit.notes and not open_in(unit.line, unit.end_line)
 
     reports: list[SectionReport] = []
     first_heading = doc.sections[0].line if doc.sections else nlines + 1
@@ -493,13 +567,14 @@ def report_document(
                 slug="",
                 year=None,
                 counts=whole,
-                finished=finished(1, last),
+                finished=not open_in(1, last),
                 todos=_groups(owned.get(0, []), names),
             )
         )
-    content_ids = {id(s) for s in content}
+    unit_of = {id(u.section): u for u in units if u.section is not None}
     for s in doc.sections:
         year_section = year_of[id(s)]
+        unit = unit_of.get(id(s))
         reports.append(
             SectionReport(
                 title=s.title,
@@ -508,8 +583,8 @@ def report_document(
                 end_line=s.end_line,
                 slug=s.slug,
                 year=section_year(year_section) if year_section else None,
-                counts=id(s) in content_ids,
-                finished=finished(s.line, s.end_line),
+                counts=unit is not None,
+                finished=done(unit) if unit is not None else not open_in(s.line, s.end_line),
                 todos=_groups(owned.get(id(s), []), names),
             )
         )
@@ -519,35 +594,85 @@ def report_document(
         year = section_year(s)
         if year is None:
             continue
-        inside = [c for c in content if year_of[id(c)] is s]
-        done = sum(1 for c in inside if finished(c.line, c.end_line))
+        inside = [u for u in units if s.line <= u.line <= s.end_line]
         years.append(
             YearReport(
                 year=year,
                 title=s.title,
                 line=s.line,
                 slug=s.slug,
-                coverage=Coverage(done, len(inside)),
-                todo_count=sum(1 for v in todos if s.line <= v.line <= s.end_line),
+                coverage=Coverage(sum(1 for u in inside if done(u)), len(inside)),
+                todo_count=open_in(s.line, s.end_line),
             )
         )
-    counted = [r for r in reports if r.counts]
-    coverage = Coverage(sum(1 for r in counted if r.finished), len(counted))
-    return DraftReport(doc.path, basis, coverage, tuple(years), tuple(reports))
+    coverage = Coverage(sum(1 for u in units if done(u)), len(units))
+    if basis == "draft":
+        coverage = Coverage(int(not open_in(1, nlines)), 1)
+    listed = tuple(
+        EntryReport(
+            kind=u.entry.kind,
+            title=u.entry.title,
+            line=u.line,
+            end_line=u.end_line,
+            paper=u.entry.arxiv_id.base if u.entry.arxiv_id else u.entry.key,
+            notes=u.notes,
+            finished=done(u),
+            todo_count=open_in(u.line, u.end_line),
+        )
+        for u in units
+        if u.entry is not None
+    )
+    return DraftReport(doc.path, basis, coverage, tuple(years), tuple(reports), layout, listed)
 
 
-def _content_sections(doc: Document, paper_level: int) -> tuple[list[Section], str]:
-    papers = [
-        s
-        for s in doc.sections
-        if is_paper_section(doc, s, paper_level) or (s.level == paper_level and _blank(doc, s))
-    ]
-    if any(is_paper_section(doc, s, paper_level) for s in papers):
-        return papers, "paper"
+def _content_units(doc: Document, paper_level: int) -> tuple[list[_Unit], str, str | None]:
+    """What coverage counts, by the draft's layout (so one more section does not change
+    it): its paper entries, with the headings not started yet at their level; else its
+    leaf sections (year sections aside); else the whole draft."""
+    from .layouts import infer_layout
+
+    found = entries(doc)
+    layout = infer_layout(doc)
+    if found:
+        units = [
+            _Unit(e.line, e.end_line, e.has_notes, e, e.section if e.kind == HEADING else None)
+            for e in found
+        ]
+        levels = Counter(e.level for e in found if e.kind == HEADING)
+        level = levels.most_common(1)[0][0] if levels else paper_level
+        taken = {e.line for e in found}
+        units += [
+            _Unit(s.line, s.end_line, False, None, s)
+            for s in doc.sections
+            if s.level == level and s.line not in taken and _blank(doc, s)
+        ]
+        units.sort(key=lambda u: u.line)
+        return units, "paper", layout.name if layout else None
     leaves = [s for s in doc.sections if not s.children and section_year(s) is None]
     if leaves:
-        return leaves, "leaf"
-    return [], "draft"
+        return [_Unit(s.line, s.end_line, True, None, s) for s in leaves], "leaf", None
+    return [], "draft", None
+
+
+def _fold_stubs(todos: list[Violation], units: Sequence[_Unit]) -> list[Violation]:
+    """Drop the empty summary and section of a paper stub: the stub (BT402) is the one item
+    to finish."""
+    stubs = [v.line for v in todos if v.rule_id == _STUB_RULE]
+    if not stubs:
+        return todos
+    spans = [(u.line, u.end_line) for u in units if u.entry is not None]
+    starts = [start for start, _ in spans]
+    folded: set[tuple[int, int]] = set()
+    for line in stubs:
+        i = bisect_right(starts, line) - 1
+        if i >= 0 and spans[i][0] <= line <= spans[i][1]:
+            folded.add(spans[i])
+
+    def inside_stub(v: Violation) -> bool:
+        i = bisect_right(starts, v.line) - 1
+        return i >= 0 and spans[i] in folded and spans[i][0] <= v.line <= spans[i][1]
+
+    return [v for v in todos if not (v.rule_id in _FOLDED_INTO_STUB and inside_stub(v))]
 
 
 def _blank(doc: Document, section: Section) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from .layouts import HEADING_LAYOUTS
 from .report import Comparison, Coverage, DraftDelta, DraftReport, Report, SectionReport
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -40,8 +41,11 @@ def render(
 def _finished(draft: DraftReport) -> str:
     """``72% (18/25) paper sections finished``: the coverage and what it counts."""
     label = draft.coverage.label()
+    sections = draft.layout in HEADING_LAYOUTS or not draft.layout
     return {
-        "paper": f"{label} paper sections finished",
+        "paper": f"{label} paper sections finished"
+        if sections
+        else f"{label} papers finished (with notes, no TODO)",
         "leaf": f"{label} sections finished",
         "draft": f"{label} finished (the whole draft as one section)",
     }[draft.basis]
@@ -214,7 +218,7 @@ def _clip(text: str, width: int, unicode: bool) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
-def _md(text: str) -> str:
+def md_text(text: str) -> str:
     """Text for a Markdown table cell or paragraph: no markup, no HTML, no line breaks."""
     text = " ".join(str(text).split())
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
@@ -233,26 +237,26 @@ def render_markdown(report: Report) -> str:
         f"{_drafts(len(report.drafts))}, {_todos(report.todo_count)} open.",
     ]
     if report.comparison:
-        out[-1] += f" {_sentence(_md(_comparison_phrase(report.comparison)))}."
+        out[-1] += f" {_sentence(md_text(_comparison_phrase(report.comparison)))}."
     out += ["", "| Draft | Coverage | Open TODOs | By kind |", "|---|---|---|---|"]
     for draft in report.drafts:
         kinds = ", ".join(f"{k} {n}" for k, n in draft.kind_counts().most_common())
         out.append(
-            f"| {_md(draft.path)} | {draft.coverage.label()} | {draft.todo_count} | "
-            f"{_md(kinds) or '-'} |"
+            f"| {md_text(draft.path)} | {draft.coverage.label()} | {draft.todo_count} | "
+            f"{md_text(kinds) or '-'} |"
         )
     for error in report.errors:
-        out.append(f"| {_md(error.path)} | not reported | - | {_md(error.message)} |")
+        out.append(f"| {md_text(error.path)} | not reported | - | {md_text(error.message)} |")
     deltas = _deltas_by_path(report)
     for draft in report.drafts:
-        out += ["", f"### {_md(draft.path)}", ""]
+        out += ["", f"### {md_text(draft.path)}", ""]
         out.append(f"{_sentence(_finished(draft))}.")
         if draft.path in deltas:
-            out[-1] += f" {_sentence(_md(_delta_phrase(deltas[draft.path])))}."
+            out[-1] += f" {_sentence(md_text(_delta_phrase(deltas[draft.path])))}."
         if draft.years:
             out += ["", "| Year | Coverage | Open TODOs |", "|---|---|---|"]
             for y in draft.years:
-                out.append(f"| {_md(y.title)} | {y.coverage.label()} | {y.todo_count} |")
+                out.append(f"| {md_text(y.title)} | {y.coverage.label()} | {y.todo_count} |")
         for s in draft.open_sections():
             summary = html.escape(f"{s.display_title} (line {s.line}): {_todos(s.todo_count)}")
             out += [
@@ -265,7 +269,7 @@ def render_markdown(report: Report) -> str:
             ]
             for g in s.todos:
                 out.append(
-                    f"| {g.kind} | {g.rule} | {g.count} | {g.first_line} | {_md(g.message)} |"
+                    f"| {g.kind} | {g.rule} | {g.count} | {g.first_line} | {md_text(g.message)} |"
                 )
             out += ["", "</details>"]
     if report.comparison:
@@ -285,7 +289,8 @@ def _markdown_changes(comparison: Comparison) -> list[str]:
     for d in comparison.drafts:
         for sign, changes in (("+", d.new_todos), ("-", d.resolved_todos)):
             for c in changes:
-                out.append(f"| {_md(d.path)} | {_md(c.section)} | {c.rule} | {sign}{c.count} |")
+                cells = f"{md_text(d.path)} | {md_text(c.section)} | {c.rule}"
+                out.append(f"| {cells} | {sign}{c.count} |")
                 rows += 1
     return out if rows else ["", "No TODO came or went since the baseline."]
 
@@ -377,9 +382,9 @@ def render_html(report: Report, link_base: Path | None = None) -> str:
     for draft in report.drafts:
         parts += _html_draft(draft, link_base, deltas.get(draft.path))
     parts += [
-        '<p class="muted" style="margin-top:40px">Coverage: finished content sections / '
-        "content sections (paper sections, else leaf sections, else the whole draft); a section "
-        "is finished when no TODO lies inside it. Made by <code>blogtool report</code>.</p>",
+        '<p class="muted" style="margin-top:40px">Coverage: finished papers / papers (paper '
+        "entries in any layout, else leaf sections, else the whole draft); a paper is finished "
+        "when it has notes and no TODO lies inside it. Made by <code>blogtool report</code>.</p>",
         "</main>",
         "</body>",
         "</html>",

@@ -1,21 +1,28 @@
-"""Scaffold a paper section from arXiv metadata and put it in the right place of a draft.
+"""Scaffold a paper entry from arXiv metadata and put it where the draft keeps its papers.
 
-The pure part takes text and returns text: :func:`render_section` fills the section template,
-:func:`plan_stubs` inserts (or completes) sections in a draft's text. The small I/O part at the
-end reads the draft, holds a lock file while it writes, and writes atomically.
+The module has three parts, in this order:
 
-Where a section goes, with ``placement = "year"`` (the default): under the year heading of the
-paper's first-version year, before the first paper section of that year with a larger arXiv
-ID, else at the end of the year section. A missing year section is created among the others
-in order. With ``placement = "end"`` the section is appended to the file.
+- **templates**: one per layout (``rules/templates/<layout>.md``), each checked before any
+  request: it must render to an entry the locator recognises as this paper, in the
+  layout's shape, or a later stub would add the paper twice;
+- **the planner**, text in and text out (:func:`plan_stubs`): which entries are papers
+  comes from :mod:`blogtool.papers`, the draft's shape from :mod:`blogtool.layouts`;
+- **the writer**: reads the draft, holds a lock file while it writes, writes atomically.
 
-A paper is already in the draft when a section at the paper level (3 by default) names its
-arXiv ID right under the heading, in any form (abs, pdf or html link, with or without version
-or scheme, or ``arXiv:ID`` in the text), or failing that has its title as heading. It is never
-added twice. Its section is completed when it is bare (heading, reference and empty summary
-only) or, with ``update=True``, whatever it holds: an empty heading gets the title, a missing
-paper link and a missing Quick Summary block are added. Nothing the author wrote is changed
-or removed, and every result is checked for that before it is returned.
+Where an entry goes depends on the layout. With year sections (``years``, and any draft
+whose layout cannot be inferred, which also gets a one-line note): under the year heading
+of the paper's first-version year, before the first paper of that year with a larger arXiv
+ID, else at the end of the year section; a missing year section is created among the
+others in order (``placement = "end"`` appends to the file instead). In every other layout
+the entry goes where the draft adds its entries: after the last one, or before the first
+one when the entries run newest first. Year sections are never created there.
+
+A paper is already in the draft when any entry names it (its arXiv ID in any form, see
+:mod:`blogtool.papers`) or, failing that, has its title. It is never added twice. A bare
+paper section (heading, reference and empty summary only) is completed, and with
+``update=True`` any paper section: an empty heading gets the title, a missing paper link
+and a missing Quick Summary block are added. Nothing the author wrote is changed or
+removed, and every result is checked for that before it is returned.
 
 Writing is all or nothing: a draft that changed on disk since it was read (while stub waited
 for arXiv) is not written, and on any error the file is left byte for byte as it was.
@@ -27,19 +34,20 @@ import contextlib
 import difflib
 import os
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
+from blogtool import layouts as shapes
 from blogtool.arxiv_id import ArxivId
 from blogtool.atomic import sibling_name
 from blogtool.document import Document, Section
 from blogtool.lockfile import FileLock, LockError, end_cleanly
-from blogtool.rules._util import paper_link
+from blogtool.papers import HEADING, Entry, entries, find_entry
 from blogtool.safetext import markdown_inline
 
 if TYPE_CHECKING:
@@ -48,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN_TEMPLATE",
     "PLACEHOLDERS",
+    "TEMPLATE_FILES",
     "DraftChanged",
     "DraftLock",
     "DraftUpdate",
@@ -58,8 +67,9 @@ __all__ = [
     "StubRequest",
     "StubSettings",
     "TemplateError",
+    "Templates",
     "check_lines_kept",
-    "find_paper_section",
+    "draft_layout",
     "load_template",
     "outcome_without_metadata",
     "paper_fields",
@@ -74,6 +84,21 @@ __all__ = [
 ]
 
 BUILTIN_TEMPLATE = "templates/paper.md"
+# The built-in template of each layout (rules/templates/, shipped as blogtool._data).
+TEMPLATE_FILES: dict[str, str] = {
+    shapes.YEARS: BUILTIN_TEMPLATE,
+    shapes.HEADINGS: BUILTIN_TEMPLATE,
+    shapes.DIARY: "templates/diary.md",
+    shapes.HEADING_LINKS: "templates/heading-links.md",
+    shapes.QUOTES: "templates/quotes.md",
+    shapes.BULLETS: "templates/bullets.md",
+    shapes.NUMBERED_LIST: "templates/numbered.md",
+    shapes.TABLE: "templates/table.md",
+    shapes.LINKS: "templates/links.md",
+    shapes.TITLES: "templates/titles.md",
+}
+# Placeholders a layout's template must use, besides a link to the paper.
+REQUIRED: dict[str, tuple[str, ...]] = {shapes.DIARY: ("today",)}
 
 # Every placeholder a template may use, with what it holds.
 PLACEHOLDERS: dict[str, str] = {
@@ -91,6 +116,7 @@ PLACEHOLDERS: dict[str, str] = {
     "month": "month of the first version, 01-12",
     "abstract": "the abstract, on one line",
     "category": "the primary category: cs.CL",
+    "today": "today's date (or --date), written as the draft writes its dates",
 }
 
 _PLACEMENTS = ("year", "end")
@@ -111,29 +137,35 @@ class TemplateError(StubError):
     """The section template is broken; the message names the template file."""
 
 
-# --- settings and template -----------------------------------------------------------------
+# --- settings ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class StubSettings:
-    """Where sections go. ``year_heading_format`` is the title of a year heading."""
+    """Where entries go. Heading levels left at None follow the draft (2 and 3 if it has
+    no year or paper headings); ``layout`` None infers the layout from the draft."""
 
     placement: str = "year"
-    year_heading_level: int = 2
-    paper_heading_level: int = 3
+    year_heading_level: int | None = None
+    paper_heading_level: int | None = None
     year_heading_format: str = "{year}"
+    layout: str | None = None
 
     def __post_init__(self) -> None:
         if self.placement not in _PLACEMENTS:
             raise StubError(f'placement must be "year" or "end", not {self.placement!r}')
         for name in ("year_heading_level", "paper_heading_level"):
-            if not 1 <= getattr(self, name) <= 6:
-                raise StubError(f"{name} must be 1 to 6, not {getattr(self, name)}")
-        if self.placement == "year" and self.year_heading_level >= self.paper_heading_level:
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= 6:
+                raise StubError(f"{name} must be 1 to 6, not {value}")
+        year, paper = self.year_heading_level or 2, self.paper_heading_level or 3
+        if self.placement == "year" and self.year_heading_level is not None and year >= paper:
             raise StubError(
-                f"year_heading_level ({self.year_heading_level}) must be smaller than "
-                f"paper_heading_level ({self.paper_heading_level}) to hold paper sections"
+                f"year_heading_level ({year}) must be smaller than "
+                f"paper_heading_level ({paper}) to hold paper sections"
             )
+        if self.layout is not None and self.layout not in shapes.LAYOUTS:
+            raise StubError(f"unknown layout {self.layout!r} (known: {', '.join(shapes.LAYOUTS)})")
         _year_pattern(self.year_heading_format)  # validates the format
 
     def year_title(self, year: int) -> str:
@@ -141,24 +173,28 @@ class StubSettings:
 
     def year_of(self, section: Section) -> int | None:
         """The year a year heading stands for, or None for any other heading."""
-        if section.level != self.year_heading_level:
+        if self.year_heading_level is not None and section.level != self.year_heading_level:
             return None
         match = _year_pattern(self.year_heading_format).fullmatch(" ".join(section.title.split()))
         return int(match.group(1)) if match else None
 
 
-def settings_from_config(config: Any) -> StubSettings:
-    """Settings from ``[tool.blogtool.stub]``; a bad value is a :class:`StubError`."""
+def settings_from_config(config: Any, layout: str | None = None) -> StubSettings:
+    """Settings from ``[tool.blogtool.stub]`` (``layout`` from ``--layout`` wins); a bad
+    value is a :class:`StubError`."""
     table = config.section("stub")
+    top_level = config.paper_heading_level if config.paper_heading_level != 3 else None
     try:
         return StubSettings(
             placement=table.get("placement", "year"),
-            year_heading_level=table.get("year_heading_level", 2),
-            paper_heading_level=table.get("paper_heading_level", config.paper_heading_level),
+            year_heading_level=table.get("year_heading_level"),
+            paper_heading_level=table.get("paper_heading_level", top_level),
             year_heading_format=table.get("year_heading_format", "{year}"),
+            layout=layout or table.get("layout"),
         )
     except StubError as exc:
-        raise StubError(f"{config.where('stub')}: [stub] {exc}") from None
+        where = "--layout" if layout and "layout" in str(exc) else config.where("stub")
+        raise StubError(f"{where}: {exc}" if layout else f"{where}: [stub] {exc}") from None
 
 
 def _year_pattern(fmt: str) -> re.Pattern[str]:
@@ -166,11 +202,11 @@ def _year_pattern(fmt: str) -> re.Pattern[str]:
     pieces: list[str] = []
     years = 0
     try:
-        for literal, field, spec, conversion in Formatter().parse(" ".join(fmt.split())):
+        for literal, field_name, spec, conversion in Formatter().parse(" ".join(fmt.split())):
             pieces.append(re.escape(literal))
-            if field is None:
+            if field_name is None:
                 continue
-            if field != "year" or spec or conversion:
+            if field_name != "year" or spec or conversion:
                 raise StubError(
                     f"year_heading_format {fmt!r} may only use the placeholder {{year}}"
                 )
@@ -183,23 +219,33 @@ def _year_pattern(fmt: str) -> re.Pattern[str]:
     return re.compile("".join(pieces), re.I)
 
 
+# --- templates -----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class PaperTemplate:
-    """A section template; ``origin`` names its file in error messages."""
+    """An entry template; ``origin`` names its file in error messages."""
 
     text: str
     origin: str
+    layout: str = shapes.YEARS
+
+    def fields(self) -> set[str]:
+        """The placeholders the template uses."""
+        with contextlib.suppress(ValueError):
+            return {name for _, name, _, _ in Formatter().parse(self.text) if name}
+        return set()
 
     def render(self, values: Mapping[str, str]) -> str:
         """The template with every ``{name}`` replaced; ``{{`` and ``}}`` are literal braces."""
         out: list[str] = []
         line = 1
         try:
-            for literal, field, spec, conversion in Formatter().parse(self.text):
+            for literal, field_name, spec, conversion in Formatter().parse(self.text):
                 out.append(literal)
                 line += literal.count("\n")
-                if field is not None:
-                    out.append(self._value(values, field, spec, conversion, line))
+                if field_name is not None:
+                    out.append(self._value(values, field_name, spec, conversion, line))
         except ValueError as exc:
             raise TemplateError(
                 f"{self.origin}:{line}: {exc} (write a literal brace as {{{{ or }}}})"
@@ -209,19 +255,19 @@ class PaperTemplate:
     def _value(
         self,
         values: Mapping[str, str],
-        field: str,
+        field_name: str,
         spec: str | None,
         conversion: str | None,
         line: int,
     ) -> str:
-        if field not in values:
-            shown = f"{{{field}}}" if field else "{}"
+        if field_name not in values:
+            shown = f"{{{field_name}}}" if field_name else "{}"
             raise TemplateError(
                 f"{self.origin}:{line}: unknown placeholder {shown} "
                 f"(known: {', '.join(sorted(PLACEHOLDERS))}; "
                 "write a literal brace as {{ or }})"
             )
-        value: object = values[field]
+        value: object = values[field_name]
         if conversion == "r":
             value = repr(value)
         elif conversion == "a":
@@ -231,7 +277,7 @@ class PaperTemplate:
         try:
             return format(value, spec or "")
         except ValueError as exc:
-            raise TemplateError(f"{self.origin}:{line}: {{{field}:{spec}}}: {exc}") from None
+            raise TemplateError(f"{self.origin}:{line}: {{{field_name}:{spec}}}: {exc}") from None
 
 
 _SAMPLE_FIELDS = {name: f"sample {name}" for name in PLACEHOLDERS} | {
@@ -239,21 +285,25 @@ _SAMPLE_FIELDS = {name: f"sample {name}" for name in PLACEHOLDERS} | {
     "abs_url": "https://arxiv.org/abs/2305.18290",
     "pdf_url": "https://arxiv.org/pdf/2305.18290",
     "arxiv_id": "2305.18290",
+    "versioned_id": "2305.18290v1",
+    "today": "2025-01-26",
 }
 
 
-def load_template(path: Path | None = None) -> PaperTemplate:
-    """The template at ``path``, or the built-in one; checked before any network work.
+def load_template(path: Path | None = None, layout: str = shapes.YEARS) -> PaperTemplate:
+    """The template at ``path``, or the layout's built-in one; checked before any request.
 
-    A template must start with a heading and link the paper (``{abs_url}`` or ``{pdf_url}``),
-    or a later stub could not recognise the section and would add it twice.
+    Rendered with sample values, a template must give one entry of the layout's shape
+    that names the paper (a link to ``{abs_url}`` or ``{pdf_url}``), or a later stub
+    could not recognise the entry and would add the paper twice; a heading layout's
+    template starts with a heading; a diary's uses ``{today}``.
     """
     if path is None:
         from importlib import resources
 
-        origin = f"<built-in>/{BUILTIN_TEMPLATE}"
-        resource = resources.files("blogtool._data").joinpath(BUILTIN_TEMPLATE)
-        text = resource.read_text(encoding="utf-8")
+        name = TEMPLATE_FILES[layout]
+        origin = f"<built-in>/{name}"
+        text = resources.files("blogtool._data").joinpath(name).read_text(encoding="utf-8")
     else:
         from blogtool.sources import InputError, read_source
 
@@ -262,35 +312,124 @@ def load_template(path: Path | None = None) -> PaperTemplate:
             text = read_source(path, max_size=_MAX_DRAFT_SIZE)
         except InputError as exc:
             raise TemplateError(f"template {exc}") from None
-    template = PaperTemplate(to_lf(text), origin)
-    sample = _tidy_section(template.render(_SAMPLE_FIELDS), template, 3)
-    doc = Document.from_text(sample)
-    if not doc.sections or paper_link(doc, doc.sections[0]) is None:
-        raise TemplateError(
-            f"{origin}: the template has no link to the paper under its heading "
-            "(add [paper]({abs_url})); without it the section is not recognised later"
-        )
+    template = PaperTemplate(to_lf(text), origin, layout)
+    _check_template(template)
     return template
 
 
-def _tidy_section(rendered: str, template: PaperTemplate, level: int) -> str:
-    """Trim blank lines around the section and give its heading the paper level."""
+def _check_template(template: PaperTemplate) -> None:
+    layout = template.layout
+    missing = [name for name in REQUIRED.get(layout, ()) if name not in template.fields()]
+    if missing:
+        wanted = ", ".join(f"{{{name}}}" for name in missing)
+        raise TemplateError(
+            f"{template.origin}: a template for the {layout} layout must use {wanted} "
+            f"({PLACEHOLDERS[missing[0]]})"
+        )
+    sample = _shape_entry(template.render(_SAMPLE_FIELDS), template, _sample_layout(layout))
+    doc = Document.from_text(_sample_draft(sample, layout))
+    kind = shapes.LAYOUT_KIND[layout]
+    if not any(
+        e.kind == kind and e.key == "2305.18290" and e.reference and e.reference.link
+        for e in entries(doc)
+    ):
+        where = "under its heading" if kind == HEADING else f"in the {layout} layout's shape"
+        raise TemplateError(
+            f"{template.origin}: the template has no link to the paper {where} "
+            "(add [paper]({abs_url})); without it the entry is not recognised later"
+        )
+
+
+def _sample_draft(sample: str, layout: str) -> str:
+    """A draft around a rendered sample in which its entry can be recognised: a table's
+    row under a header, pasted notes' title repeated (their shape counts only repeated)."""
+    if layout == shapes.TABLE:
+        first = sample.split("\n", 1)[0]
+        cells = max(1, first.strip().strip("|").count("|") + 1)
+        return "|" + " x |" * cells + "\n|" + " --- |" * cells + "\n" + sample
+    if layout == shapes.TITLES:
+        return sample * 3
+    return sample
+
+
+def _sample_layout(layout: str) -> shapes.Layout:
+    return shapes.Layout(layout, anchor=None)
+
+
+def _shape_entry(rendered: str, template: PaperTemplate, layout: shapes.Layout) -> str:
+    """The rendered entry trimmed of blank lines around it, in the draft's own shape: a
+    heading at the layout's level, the draft's list marker or quote prefix."""
     lines = rendered.split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     while lines and not lines[-1].strip():
         lines.pop()
-    heading = _ATX_HEADING.match(lines[0]) if lines else None
-    if heading is None:
-        raise TemplateError(f"{template.origin}: the template must start with a heading (### ...)")
-    lines[0] = "#" * level + lines[0][heading.end() :]
+    if layout.kind == HEADING:
+        heading = _ATX_HEADING.match(lines[0]) if lines else None
+        if heading is None:
+            raise TemplateError(
+                f"{template.origin}: the template must start with a heading (### ...)"
+            )
+        lines[0] = "#" * layout.heading_level + lines[0][heading.end() :]
+    elif lines and layout.anchor is not None:
+        lines = _in_draft_prefix(lines, layout)
     return "\n".join(lines) + "\n"
 
 
-# --- one section ---------------------------------------------------------------------------
+_MARKER = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])(?=[ \t\[]|$)[ \t]*)?")
+_NUMBERED_PREFIX = re.compile(r"^(?P<lead>[ \t]*(?:>[ \t]?)*[ \t]*)(?P<n>\d{1,9})(?P<rest>[.)].*)$")
 
 
-def paper_fields(paper: Paper, arxiv_id: ArxivId) -> dict[str, str]:
+def _in_draft_prefix(lines: list[str], layout: shapes.Layout) -> list[str]:
+    """Swap the template's own marker (``- ``, ``1. ``, ``> ``) for the one the draft uses,
+    numbered on from its neighbour; a list item's later lines are indented to match."""
+    anchor = layout.anchor
+    if anchor is None or layout.name == shapes.TITLES:
+        return lines
+    if layout.name == shapes.TABLE:
+        row = lines[0].rstrip()
+        missing = layout.columns - shapes.table_cells(row)
+        if missing > 0:  # the template's row, widened to the draft's table
+            lines[0] = row + ("" if row.endswith("|") else " |") + "  |" * missing
+        return lines
+    prefix = anchor.prefix
+    if layout.name == shapes.LINKS and len(prefix) - len(prefix.lstrip(" ")) > 3:
+        prefix = prefix.lstrip(" ")  # four spaces would make the new line a code block
+    numbered = _NUMBERED_PREFIX.match(prefix)
+    if numbered:
+        n = int(numbered.group("n")) + (1 if layout.order == "end" else 0)
+        prefix = f"{numbered.group('lead')}{n}{numbered.group('rest')}"
+    marker = _MARKER.match(lines[0])
+    lines[0] = prefix + lines[0][marker.end() if marker else 0 :]
+    if layout.name in (shapes.BULLETS, shapes.NUMBERED_LIST):
+        pad = " " * len(prefix)
+        lines[1:] = [pad + line.lstrip() if line.strip() else line for line in lines[1:]]
+    return lines
+
+
+class Templates:
+    """The template of each layout: ``every`` (``--template``) for whatever layout the
+    draft has, else the layout's own file from config, else the built-in one. Each is
+    loaded and checked once, when its layout is first asked for."""
+
+    def __init__(
+        self, every: Path | None = None, per_layout: Mapping[str, Path] | None = None
+    ) -> None:
+        self.every = every
+        self.per_layout = dict(per_layout or {})
+        self._loaded: dict[str, PaperTemplate] = {}
+
+    def get(self, layout: str) -> PaperTemplate:
+        if layout not in self._loaded:
+            path = self.every or self.per_layout.get(layout)
+            self._loaded[layout] = load_template(path, layout)
+        return self._loaded[layout]
+
+
+# --- one entry -----------------------------------------------------------------------------
+
+
+def paper_fields(paper: Paper, arxiv_id: ArxivId, today: str = "") -> dict[str, str]:
     """The placeholder values for one paper; ``arxiv_id`` is the ID as it was asked for.
 
     Metadata from arXiv is text, never markup: each value is escaped to read as itself
@@ -319,6 +458,7 @@ def paper_fields(paper: Paper, arxiv_id: ArxivId) -> dict[str, str]:
         "month": f"{month:02d}",
         "abstract": markdown_inline(paper.abstract),
         "category": markdown_inline(paper.primary_category or ""),
+        "today": today or date.today().isoformat(),
     }
 
 
@@ -327,10 +467,25 @@ def render_section(
     paper: Paper,
     arxiv_id: ArxivId,
     settings: StubSettings | None = None,
+    today: date | None = None,
 ) -> str:
-    """The section for one paper, ending in one newline, heading at the paper level."""
-    level = (settings or StubSettings()).paper_heading_level
-    return _tidy_section(template.render(paper_fields(paper, arxiv_id)), template, level)
+    """The section for one paper in the year-section layout, ending in one newline, heading
+    at the paper level (``--print`` shows it)."""
+    level = (settings or StubSettings()).paper_heading_level or 3
+    layout = shapes.Layout(template.layout, heading_level=level)
+    return render_entry(template, paper, arxiv_id, layout, today)
+
+
+def render_entry(
+    template: PaperTemplate,
+    paper: Paper,
+    arxiv_id: ArxivId,
+    layout: shapes.Layout,
+    today: date | None = None,
+) -> str:
+    """The entry for one paper in ``layout``'s shape, ending in one newline."""
+    day = layout.date_style.format(today or date.today())
+    return _shape_entry(template.render(paper_fields(paper, arxiv_id, day)), template, layout)
 
 
 def paper_year(paper: Paper, arxiv_id: ArxivId) -> int:
@@ -338,103 +493,51 @@ def paper_year(paper: Paper, arxiv_id: ArxivId) -> int:
     return paper.published.year if paper.published else arxiv_id.year
 
 
-# --- finding paper sections ----------------------------------------------------------------
+# --- the paper already there ---------------------------------------------------------------
 
-_ARXIV_HOST = re.compile(r"arxiv\.org/", re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _EMPTY_DETAILS = re.compile(
     r"<details\b[^>]*>\s*(?:<summary>.*?</summary>\s*)?</details>", re.S | re.I
 )
-_LEAD_LINES = 2  # as rules._util.paper_link: the paper is named right under the heading
 
 
 @dataclass(frozen=True)
 class PaperSection:
-    """A section that already holds a paper, and what it has of a stub."""
+    """The entry that already holds a paper, and what it has of a stub."""
 
-    section: Section
-    arxiv_id: ArxivId | None  # None: matched by title, no arXiv reference under the heading
-    linked: bool  # a link to the paper opens the body, not only an ``arXiv:ID`` in the text
-    bare: bool  # nothing but the heading, the reference, comments and empty <details> blocks
+    entry: Entry
+    arxiv_id: ArxivId | None  # None: matched by title, no arXiv reference
+    linked: bool  # a link to the paper names it, not only an ``arXiv:ID`` in the text
+    bare: bool  # a heading with nothing but the reference, comments, empty <details>
 
+    @property
+    def section(self) -> Section | None:
+        return self.entry.section
 
-def _lead(doc: Document, section: Section) -> list[int]:
-    """The first non-blank lines of a section's own body, HTML comment lines skipped."""
-    lead: list[int] = []
-    for line in range(section.line + 1, section.body_end_line + 1):
-        text = doc.line_text(line).strip()
-        if text and not _COMMENT_LINE.match(text):
-            lead.append(line)
-            if len(lead) == _LEAD_LINES:
-                break
-    return lead
+    @property
+    def line(self) -> int:
+        return self.entry.line
 
-
-def _references_on(doc: Document, line: int) -> list[tuple[int, ArxivId, bool]]:
-    """``(offset, ID, is a link)`` for every valid arXiv reference on a line, in order.
-
-    A reference is a link to arxiv.org in any form (abs, pdf, html; any scheme, host prefix
-    or version; inline, reference-style, autolink or bare URL) or an ``arXiv:ID`` or
-    ``arxiv.org/abs/ID`` written in prose (not in code, math or comments).
-    """
-    from blogtool.arxiv_id import InvalidArxivId, find_arxiv_references, parse_arxiv_id
-
-    start = doc.offset(line)
-    end = start + len(doc.line_text(line))
-    found: list[tuple[int, ArxivId, bool]] = []
-    if "stub_links" not in doc.memo:
-        links = sorted(doc.links, key=lambda link: link.start)
-        doc.memo["stub_links"] = (links, [link.start for link in links])
-    links, starts = doc.memo["stub_links"]
-    candidates = [
-        (link.start, link.target, True)
-        for link in links[bisect_left(starts, start) : bisect_left(starts, end)]
-        if not link.is_image and _ARXIV_HOST.search(link.target)
-    ]
-    candidates += [
-        (start + ref.start, ref.raw, False)
-        for ref in find_arxiv_references(doc.prose_text[start:end])
-    ]
-    for offset, raw, is_link in candidates:
-        with contextlib.suppress(InvalidArxivId):
-            found.append((offset, parse_arxiv_id(raw), is_link))
-    return sorted(found, key=lambda found_at: found_at[0])
+    @property
+    def title(self) -> str:
+        return self.entry.title
 
 
-def _section_paper(doc: Document, section: Section) -> tuple[ArxivId, int] | None:
-    """The paper a section is about, and the line naming it; None for any other section.
-
-    The link the lint rules take (:func:`paper_link`) wins; failing that, the first arXiv
-    reference in any form under the heading.
-    """
-    from blogtool.arxiv_id import InvalidArxivId, parse_arxiv_id
-
-    link = paper_link(doc, section)
-    if link is not None:
-        with contextlib.suppress(InvalidArxivId):
-            return parse_arxiv_id(link.target), doc.position(link.start)[0]
-    for line in _lead(doc, section):
-        references = _references_on(doc, line)
-        if references:
-            return references[0][1], line
-    return None
-
-
-def _reference_lines(doc: Document, section: Section, arxiv_id: ArxivId) -> list[int]:
-    """Lines under the heading that name this paper."""
-    return [
-        line
-        for line in _lead(doc, section)
-        if any(found.base == arxiv_id.base for _, found, _ in _references_on(doc, line))
-    ]
-
-
-def _links_paper(doc: Document, section: Section, arxiv_id: ArxivId) -> bool:
-    return any(
-        is_link and found.base == arxiv_id.base
-        for line in _lead(doc, section)
-        for _, found, is_link in _references_on(doc, line)
+def find_paper_section(
+    doc: Document, arxiv_id: ArxivId, level: int = 0, title: str | None = None
+) -> PaperSection | None:
+    """The entry that already holds this paper, in any layout: one naming its ID in any
+    form, else one with its title (see :func:`blogtool.papers.find_entry`)."""
+    entry = find_entry(doc, arxiv_id, title, level)
+    if entry is None:
+        return None
+    ref = entry.reference
+    named = ref is not None and ref.key == arxiv_id.base
+    linked = named and ref is not None and ref.link is not None
+    bare = entry.section is not None and _is_bare(
+        doc, entry.section, ref.line if named and ref else None
     )
+    return PaperSection(entry, entry.arxiv_id if named else None, linked, bare)
 
 
 def _is_bare(doc: Document, section: Section, reference_line: int | None) -> bool:
@@ -443,51 +546,6 @@ def _is_bare(doc: Document, section: Section, reference_line: int | None) -> boo
     lines = range(section.line + 1, section.body_end_line + 1)
     body = "\n".join(doc.line_text(n) for n in lines if n != reference_line)
     return not _EMPTY_DETAILS.sub("", _COMMENT.sub("", body)).strip()
-
-
-def _paper_sections(doc: Document, level: int) -> list[PaperSection]:
-    found = []
-    for section in doc.sections:
-        if section.level != level:
-            continue
-        paper = _section_paper(doc, section)
-        if paper is not None:
-            arxiv_id, line = paper
-            linked = _links_paper(doc, section, arxiv_id)
-            found.append(PaperSection(section, arxiv_id, linked, _is_bare(doc, section, line)))
-    return found
-
-
-def find_paper_section(
-    doc: Document, arxiv_id: ArxivId, level: int = 3, title: str | None = None
-) -> PaperSection | None:
-    """The section that already holds this paper: one naming it, else one with its title.
-
-    The paper is recognised by its arXiv ID in any form under the heading (see
-    :func:`_references_on`); failing that, by a heading with the paper's title (compared
-    without case, punctuation or markup) over a body that names no arXiv paper.
-    """
-    papers = _paper_sections(doc, level)
-    for candidate in papers:
-        if candidate.arxiv_id is not None and candidate.arxiv_id.base == arxiv_id.base:
-            return candidate
-    if title:
-        wanted = _title_key(title)
-        named = {id(paper.section) for paper in papers}
-        for section in doc.sections:
-            if section.level != level or id(section) in named or not wanted:
-                continue
-            if _title_key(section.title) == wanted and paper_link(doc, section) is None:
-                return PaperSection(section, None, False, _is_bare(doc, section, None))
-    return None
-
-
-def _title_key(title: str) -> str:
-    """A title compared loosely: Unicode-normalised and casefolded, letters and digits only
-    (markup, punctuation, hyphens and spacing differ between a heading and arXiv's title)."""
-    import unicodedata
-
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", title).casefold())
 
 
 @dataclass(frozen=True)
@@ -508,14 +566,21 @@ class _Missing:
         return ", ".join(parts)
 
 
+_NOTHING_MISSING = _Missing(False, False, None)
+
+
 def _missing(
     doc: Document, existing: PaperSection, summary: tuple[str, str, str] | None
 ) -> _Missing:
+    """What a paper section lacks of the template's; an entry that is not a section (a
+    list item, a quote) is complete as the author wrote it."""
     section = existing.section
+    if section is None or existing.entry.kind != HEADING:
+        return _NOTHING_MISSING
     title = not section.title and bool(_EMPTY_ATX_HEADING.match(doc.line_text(section.line)))
     label = None
     if summary is not None:
-        body = "\n".join(doc.lines[section.line - 1 : section.body_end_line])
+        body = "\n".join(doc.lines[section.line - 1 : section.end_line])
         if not re.search(summary[1], body, re.I):
             label = summary[2]
     return _Missing(title, not existing.linked, label)
@@ -543,7 +608,7 @@ class Outcome:
 
     arxiv_id: str
     action: str
-    line: int  # 1-based line of the section's heading in the new text
+    line: int  # 1-based line of the entry in the new text
     title: str
     detail: str = ""
 
@@ -552,97 +617,223 @@ class Outcome:
 class StubPlan:
     text: str
     outcomes: tuple[Outcome, ...]
+    layout: str = shapes.YEARS
+    note: str = ""  # said once: the layout could not be inferred
 
     @property
     def changed(self) -> bool:
         return any(o.action in ("added", "completed") for o in self.outcomes)
 
 
+NOT_INFERRED = (
+    "the draft has no paper entries to infer its layout from: writing year sections "
+    "(pass --layout NAME or set layout in [tool.blogtool.stub] to choose)"
+)
+
+
+def draft_layout(doc: Document, settings: StubSettings) -> tuple[shapes.Layout, str]:
+    """The layout stub writes in, and the note to print when it had to fall back."""
+    if settings.layout is not None:
+        layout = shapes.layout_named(doc, settings.layout, settings.year_of)
+        return _with_levels(layout, settings), ""
+    found = shapes.infer_layout(doc, settings.year_of)
+    if found is None:
+        return _with_levels(shapes.Layout(shapes.YEARS, inferred=False), settings), NOT_INFERRED
+    return _with_levels(found, settings), ""
+
+
+def _with_levels(layout: shapes.Layout, settings: StubSettings) -> shapes.Layout:
+    """The configured heading levels win over the draft's."""
+    changes: dict[str, int] = {}
+    if settings.paper_heading_level is not None:
+        changes["heading_level"] = settings.paper_heading_level
+    if settings.year_heading_level is not None:
+        changes["year_level"] = settings.year_heading_level
+    if layout.name == shapes.YEARS and layout.year_level >= (
+        changes.get("heading_level", layout.heading_level)
+    ):
+        changes["heading_level"] = min(6, layout.year_level + 1)
+    return replace(layout, **changes) if changes else layout
+
+
+TemplateSource = PaperTemplate | Templates
+
+
+def _template_for(source: TemplateSource, layout: str) -> PaperTemplate:
+    """The template for ``layout``; one given for another layout must fit this one too."""
+    if isinstance(source, Templates):
+        return source.get(layout)
+    if source.layout == layout:
+        return source
+    fitted = replace(source, layout=layout)
+    _check_template(fitted)
+    return fitted
+
+
 def plan_stubs(
     text: str,
     requests: Sequence[StubRequest],
-    template: PaperTemplate,
+    template: TemplateSource,
     settings: StubSettings | None = None,
     update: bool = False,
+    today: date | None = None,
 ) -> StubPlan:
-    """Add a section per request to a draft's LF text, or complete the one already there.
+    """Add an entry per request to a draft's LF text, or complete the one already there.
 
-    A paper already in the draft is never added twice. Its section is completed (an empty
-    heading gets the title, a missing paper link and summary block are added) when it is
-    bare, or whatever it holds with ``update``; otherwise it is left alone.
+    ``template`` is one template for whatever layout the draft has, or :class:`Templates`
+    to take each layout's own. A paper already in the draft is never added twice. Its
+    section is completed (an empty heading gets the title, a missing paper link and
+    summary block are added) when it is bare, or whatever it holds with ``update``;
+    otherwise it is left alone.
 
     Raises :class:`StubError` if the result would not keep every line of ``text`` in order.
     """
     settings = settings or StubSettings()
-    level = settings.paper_heading_level
-    new = text
+    new = parsed = text
+    doc = Document.from_text(new)  # parsed again only when the text changed: a parse is
+    layout, note = draft_layout(doc, settings)  # most of a stub's time in a long draft
+    chosen = _template_for(template, layout.name)
     pending: list[tuple[StubRequest, str, str]] = []
     for request in requests:
-        section_text = render_section(template, request.paper, request.arxiv_id, settings)
-        doc = Document.from_text(new)
-        existing = find_paper_section(doc, request.arxiv_id, level, request.paper.title)
+        if new is not parsed:
+            doc, parsed = Document.from_text(new), new
+            if layout.anchor is not None:  # the anchor moves as entries are added
+                layout = replace(layout, anchor=_same_entry(doc, layout, settings))
+        entry_text = render_entry(chosen, request.paper, request.arxiv_id, layout, today)
+        existing = find_paper_section(doc, request.arxiv_id, 0, request.paper.title)
         if existing is None:
-            new, detail = _insert(new, doc, request, section_text, settings)
+            new, detail = _insert(new, doc, request, entry_text, settings, layout)
             pending.append((request, "added", detail))
             continue
-        missing = _missing(doc, existing, _summary_block(section_text))
+        missing = _missing(doc, existing, _summary_block(entry_text))
         if not missing:
             pending.append((request, "complete", ""))
         elif update or existing.bare:
-            new = _complete(new, existing, missing, section_text, request)
+            new = _complete(new, existing, missing, entry_text, request)
             pending.append((request, "completed", "added " + missing.describe()))
         else:
             pending.append((request, "skipped", missing.describe()))
     check_lines_kept(text, new)
-    final = Document.from_text(new)
+    final = doc if new is parsed else Document.from_text(new)
     outcomes = []
     for request, action, detail in pending:
-        where = find_paper_section(final, request.arxiv_id, level, request.paper.title)
-        line = where.section.line if where else 0
-        title = where.section.title if where and where.section.title else request.paper.title
+        where = find_paper_section(final, request.arxiv_id, 0, request.paper.title)
+        line = where.line if where else 0
+        title = where.title if where and where.title else request.paper.title
         outcomes.append(Outcome(request.arxiv_id.base, action, line, title, detail))
-    return StubPlan(new, tuple(outcomes))
+    return StubPlan(new, tuple(outcomes), layout.name, note)
+
+
+def _same_entry(doc: Document, layout: shapes.Layout, settings: StubSettings) -> Entry | None:
+    """The layout's anchor in the re-read draft: the last (or first) entry of its shape."""
+    mine = [
+        e
+        for e in entries(doc)
+        if not e.slipped and shapes.shape_of(e, settings.year_of) == layout.name
+    ]
+    if not mine:
+        return layout.anchor
+    return mine[0] if layout.order == "top" else mine[-1]
 
 
 def outcome_without_metadata(
-    text: str,
+    text: str | Document,
     arxiv_id: ArxivId,
-    template: PaperTemplate,
+    template: TemplateSource,
     settings: StubSettings | None = None,
     update: bool = False,
 ) -> Outcome | None:
     """What :func:`plan_stubs` would do with a paper already in the draft, if that needs no
-    metadata (the section is complete, or holds the author's text and ``update`` is off);
+    metadata (the entry is complete, or holds the author's text and ``update`` is off);
     None when the paper has to be fetched. Lets a stub of a paper already there skip arXiv.
+    ``text`` may be the draft already parsed (from its LF text), to ask for many papers.
     """
     settings = settings or StubSettings()
-    doc = Document.from_text(to_lf(text))
-    existing = find_paper_section(doc, arxiv_id, settings.paper_heading_level)
+    doc = text if isinstance(text, Document) else Document.from_text(to_lf(text))
+    existing = find_paper_section(doc, arxiv_id)
     if existing is None:
         return None
-    missing = _missing(doc, existing, _summary_block(template.render(_SAMPLE_FIELDS)))
-    section = existing.section
+    layout, _ = draft_layout(doc, settings)
+    chosen = _template_for(template, layout.name)
+    sample = _shape_entry(chosen.render(_SAMPLE_FIELDS), chosen, replace(layout, anchor=None))
+    missing = _missing(doc, existing, _summary_block(sample))
     if not missing:
-        return Outcome(arxiv_id.base, "complete", section.line, section.title)
+        return Outcome(arxiv_id.base, "complete", existing.line, existing.title)
     if update or existing.bare:
         return None
-    return Outcome(arxiv_id.base, "skipped", section.line, section.title, missing.describe())
+    return Outcome(arxiv_id.base, "skipped", existing.line, existing.title, missing.describe())
+
+
+# --- placement -----------------------------------------------------------------------------
 
 
 def _insert(
-    text: str, doc: Document, request: StubRequest, block: str, settings: StubSettings
+    text: str,
+    doc: Document,
+    request: StubRequest,
+    block: str,
+    settings: StubSettings,
+    layout: shapes.Layout,
+) -> tuple[str, str]:
+    if layout.name == shapes.YEARS:
+        return _insert_by_year(text, doc, request, block, settings, layout)
+    anchor = layout.anchor
+    if anchor is None:  # a layout asked for by name in a draft with none of its entries
+        if layout.name == shapes.TABLE:  # a row needs a table to be one
+            cells = max(1, shapes.table_cells(block.split("\n", 1)[0]))
+            block = "| Paper |" + "  |" * (cells - 1) + "\n|" + " --- |" * cells + "\n" + block
+        return _splice(text, len(text), block), f"at the end (a new {layout.name})"
+    top = layout.order == "top"
+    tight = layout.kind != HEADING and (layout.tight or layout.name == shapes.TABLE)
+    if anchor.kind == HEADING and anchor.section is not None:
+        if top:
+            pos = _before_heading(text, anchor.section.start)
+        else:
+            pos = _before_heading(text, anchor.section.end)
+    else:
+        pos = _line_offset(text, anchor.line - 1 if top else anchor.end_line)
+    spliced = _splice_tight(text, pos, block) if tight else _splice(text, pos, block)
+    noun = _ENTRY_NOUNS.get(layout.name, "entry")
+    return spliced, f"before the first {noun}" if top else f"after the last {noun}"
+
+
+# What an entry of each layout is called in stub's messages.
+_ENTRY_NOUNS = {
+    shapes.HEADINGS: "paper section",
+    shapes.DIARY: "diary day",
+    shapes.HEADING_LINKS: "paper heading",
+    shapes.QUOTES: "quote",
+    shapes.BULLETS: "bullet",
+    shapes.NUMBERED_LIST: "numbered item",
+    shapes.TABLE: "table row",
+    shapes.LINKS: "link line",
+    shapes.TITLES: "title",
+}
+
+
+def _insert_by_year(
+    text: str,
+    doc: Document,
+    request: StubRequest,
+    block: str,
+    settings: StubSettings,
+    layout: shapes.Layout,
 ) -> tuple[str, str]:
     if settings.placement == "end":
         return _splice(text, len(text), block), "at the end"
+    levels = replace(
+        settings, year_heading_level=layout.year_level, paper_heading_level=layout.heading_level
+    )
     year = paper_year(request.paper, request.arxiv_id)
-    years = [(y, s) for s in doc.sections if (y := settings.year_of(s)) is not None]
-    heading = "#" * settings.year_heading_level + " " + settings.year_title(year)
+    years = [(y, s) for s in doc.sections if (y := levels.year_of(s)) is not None]
+    heading = "#" * layout.year_level + " " + settings.year_title(year)
     home = next((s for y, s in years if y == year), None)
     if home is not None:
         key = request.arxiv_id.without_version().sort_key()
-        for paper in _paper_sections(doc, settings.paper_heading_level):
-            inside = home.start <= paper.section.start < home.end
+        for paper in entries(doc):
+            inside = paper.kind == HEADING and home.line < paper.line <= home.end_line
             if inside and paper.arxiv_id and paper.arxiv_id.without_version().sort_key() > key:
+                assert paper.section is not None
                 return _splice(text, _before_heading(text, paper.section.start), block), (
                     f"under {heading}, before {paper.arxiv_id.base}"
                 )
@@ -682,6 +873,15 @@ def _splice(text: str, pos: int, block: str) -> str:
     return before + block + after
 
 
+def _splice_tight(text: str, pos: int, block: str) -> str:
+    """Insert ``block`` at a line start with no blank line around it: the next row of a
+    table, the next item of a tight list stays in the same table or list."""
+    before, after = text[:pos], text[pos:]
+    if before and not before.endswith("\n"):
+        before += "\n"
+    return before + block + after
+
+
 def _complete(
     text: str,
     existing: PaperSection,
@@ -690,7 +890,7 @@ def _complete(
     request: StubRequest,
 ) -> str:
     """Give an existing section what it lacks; every line already there stays as it is."""
-    line = existing.section.line
+    line = existing.line
     if missing.title:
         lines = text.split("\n")
         heading = lines[line - 1]
@@ -701,7 +901,10 @@ def _complete(
         text = "\n".join(lines)
     if missing.link:
         rendered_doc = Document.from_text(rendered)
-        link = paper_link(rendered_doc, rendered_doc.sections[0])
+        link = next(
+            (e.reference.link for e in entries(rendered_doc) if e.reference and e.reference.link),
+            None,
+        )
         assert link is not None  # load_template checked the template links the paper
         link_line = rendered_doc.lines[rendered_doc.position(link.start)[0] - 1]
         text = _splice(text, _line_offset(text, line), link_line + "\n")
@@ -714,6 +917,25 @@ def _complete(
         after = _block_end(doc, named[-1] - 1) + 1 if named else line
         text = _splice(text, _line_offset(text, after), summary[0])
     return text
+
+
+def _reference_lines(doc: Document, section: Section, arxiv_id: ArxivId) -> list[int]:
+    """Lines of a section's opening that name this paper."""
+    from blogtool.papers import references
+
+    refs = references(doc)
+    found: list[int] = []
+    seen = 0
+    for line in range(section.line + 1, section.body_end_line + 1):
+        text = doc.line_text(line).strip()
+        if not text or _COMMENT_LINE.match(text):
+            continue
+        if any(r.key == arxiv_id.base for r in refs.get(line, ())):
+            found.append(line)
+        seen += 1
+        if seen == 2:
+            break
+    return found
 
 
 def _summary_block(rendered: str) -> tuple[str, str, str] | None:

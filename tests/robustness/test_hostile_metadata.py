@@ -420,3 +420,36 @@ def test_a_lock_path_that_is_a_directory_stops_stub_with_one_line(tmp_path: Path
         "remove it; nothing written"
     )
     assert text == DRAFT
+
+
+LAYOUT_DRAFTS = sorted(
+    path
+    for path in (Path(__file__).parent.parent / "data" / "stub_layouts").glob("*.md")
+    if not path.name.endswith(".expected.md")
+)
+
+
+def _stubbed_in(draft: str, title: str, author: str) -> str:
+    from blogtool.stub import Templates
+
+    when = date(2023, 5, 29)
+    paper = Paper("2305.18290", 1, title or "T", (author,), when, when, "", None, "", "")
+    request = StubRequest(parse_arxiv_id("2305.18290"), paper)
+    return plan_stubs(draft, [request], Templates(), today=when).text
+
+
+@settings(
+    max_examples=60,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.sampled_from(LAYOUT_DRAFTS), METADATA, METADATA)
+def test_any_metadata_in_any_layout_adds_one_entry_and_nothing_else(
+    path: Path, title: str, author: str
+) -> None:
+    """The built-in template of each layout (bullets, quotes, a table, titles on their own
+    line ...) in a draft of that layout: the entry has the shape a plain title gives it."""
+    draft = path.read_text(encoding="utf-8")
+    assert _shape(_stubbed_in(draft, title, author)) == _shape(_stubbed_in(draft, "Title", "A"))

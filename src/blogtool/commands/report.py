@@ -16,20 +16,22 @@ if TYPE_CHECKING:
 
 REPORT_EPILOG = """\b
 Coverage:
-  A draft's content sections are its paper sections (### headings, or
-  paper_heading_level, whose own text links an arXiv paper, and those
-  headings with nothing under them yet); in a draft without any, its leaf
-  sections that are not years (## 2019); in a draft without those, the
-  whole draft. A content section is finished when no TODO lies inside it.
-  Coverage = finished content sections / content sections, rounded down,
-  shown with its counts: 72% (18/25). It is given per draft, per year
-  section, and in total over all drafts (the sums of the counts).
+  A draft's units are its papers, in whatever layout it lists them (paper
+  sections at any level, diary days, blockquote, bullet, numbered and table
+  entries, link lines, pasted notes; see blogtool papers), plus headings at
+  their level with nothing under them yet; in a draft without papers, its
+  leaf sections that are not years (## 2019); in a draft without those, the
+  whole draft. A paper is finished when it has notes and no TODO lies inside
+  it (a section when no TODO lies inside it). Coverage = finished units /
+  units, rounded down, shown with its counts: 96% (26/27). It is given per
+  draft, per year section, and in total over all drafts (the sums).
 
 \b
-TODOs are lint's violations of the TODO rules, so report and lint always
-agree: placeholders (BT102-BT104), empty Quick Summaries (BT101), empty
-sections (BT401, BT402), empty links and images (BT201, BT204), raw notes
-(BT105), chatbot leftovers (BT106), notes to self (BT107). Set
+TODOs are lint's violations of the TODO rules, named by the rule's name:
+placeholders (BT102-BT104), empty Quick Summaries (BT101), empty sections
+and paper stubs (BT401, BT402), empty links and images (BT201, BT204), raw
+notes (BT105), chatbot leftovers (BT106), notes to self (BT107). A fresh
+stub is one TODO: its empty summary or section is part of its BT402. Set
 [tool.blogtool.report] todo_rules to change the list.
 
 \b

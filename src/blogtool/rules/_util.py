@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..document import Document, Link, Section
+from ..papers import Entry, entries
 
 if TYPE_CHECKING:
     from ..arxiv_id import ArxivId
@@ -37,48 +37,47 @@ def enclosing_year(section: Section) -> int | None:
     return None
 
 
-def section_links(doc: Document, section: Section, own_body_only: bool = True):
+def section_links(doc: Document, section: Section, own_body_only: bool = True) -> list[Link]:
+    """The links of a section (its own body, or with its subsections), found by bisection
+    in the document's links sorted once, not by scanning every link for every section."""
+    from bisect import bisect_left
+
+    if "util.sorted_links" not in doc.memo:
+        ordered = sorted(doc.links, key=lambda link: link.start)
+        doc.memo["util.sorted_links"] = (ordered, [link.start for link in ordered])
+    ordered, starts = doc.memo["util.sorted_links"]
     end = (
         doc.offset(section.body_end_line + 1)
         if own_body_only and (section.body_end_line < len(doc.lines))
         else section.end
     )
-    # Bisect a sorted copy kept in the memo: scanning every link for every section made
-    # stub quadratic in the size of a draft (15 s at 2.3 MB).
-    if "links_by_start" not in doc.memo:
-        ordered = sorted(doc.links, key=lambda link: link.start)
-        doc.memo["links_by_start"] = (ordered, [link.start for link in ordered])
-    ordered, starts = doc.memo["links_by_start"]
     return ordered[bisect_left(starts, section.start) : bisect_left(starts, end)]
 
 
-_LEAD_LINES = 2  # the link may follow one short line (authors, a date)
+def heading_entry(doc: Document, section: Section) -> Entry | None:
+    """The paper entry a heading opens (see :mod:`blogtool.papers`), or None."""
+    if "util.heading_entries" not in doc.memo:
+        doc.memo["util.heading_entries"] = {
+            id(e.section): e for e in entries(doc) if e.section is not None
+        }
+    return doc.memo["util.heading_entries"].get(id(section))
 
 
-def paper_link(doc: Document, section: Section):
-    """The arXiv link that opens a section's body, which makes it a paper section.
+def paper_link(doc: Document, section: Section) -> Link | None:
+    """The arXiv link that names a section's paper, which makes it a paper section.
 
-    The house style puts ``[paper](https://arxiv.org/abs/ID)`` right under the heading.
-    Only the first two non-blank lines count: a section that cites a paper further down
-    is an ordinary section that cites a paper, not that paper's section (on real blogs,
-    counting any arXiv link turned every section with a citation into a "paper").
+    The house style puts ``[paper](https://arxiv.org/abs/ID)`` right under the heading; a
+    research page puts the link in the heading. Only the heading and the first two
+    non-blank lines count: a section that cites a paper further down is an ordinary
+    section that cites a paper, not that paper's section (on real blogs, counting any
+    arXiv link turned every section with a citation into a "paper"). The paper locator
+    (:mod:`blogtool.papers`) decides, for every rule alike.
     """
-    lead: list[int] = []
-    for line in range(section.line + 1, section.body_end_line + 1):
-        text = doc.line_text(line).strip()
-        if not text or (text.startswith("<!--") and text.endswith("-->")):
-            continue
-        lead.append(line)
-        if len(lead) == _LEAD_LINES:
-            break
-    if not lead:
+    entry = heading_entry(doc, section)
+    ref = entry.reference if entry is not None else None
+    if ref is None or ref.link is None or not ref.is_arxiv:
         return None
-    first = doc.offset(lead[0])
-    last = doc.offset(lead[-1]) + len(doc.line_text(lead[-1]))
-    for link in section_links(doc, section):
-        if first <= link.start <= last and ARXIV_LINK.search(link.target):
-            return link
-    return None
+    return ref.link
 
 
 @dataclass(frozen=True)
@@ -89,26 +88,33 @@ class PaperSection:
 
 
 def paper_sections(doc: Document, level: int = 3) -> list[PaperSection]:
-    """Paper sections at ``level`` whose opening arXiv link holds a valid ID, in order."""
-    from ..arxiv_id import InvalidArxivId, parse_arxiv_id
-
-    key = ("paper_sections", level)
-    if key not in doc.memo:
-        found = []
-        for section in doc.sections:
-            link = paper_link(doc, section) if section.level == level else None
-            if link is None:
-                continue
-            try:
-                found.append(PaperSection(section, link, parse_arxiv_id(link.target)))
-            except InvalidArxivId:
-                continue  # BT206 reports the ID
-        doc.memo[key] = found
-    return doc.memo[key]
+    """Paper sections at ``level`` (0: any level) whose arXiv link holds a valid ID."""
+    found = []
+    for entry in entries(doc):
+        section, ref = entry.section, entry.reference
+        if section is None or ref is None or ref.link is None or ref.arxiv_id is None:
+            continue
+        if not level or section.level == level:
+            found.append(PaperSection(section, ref.link, ref.arxiv_id))
+    return found
 
 
 def is_paper_section(doc: Document, section: Section, level: int = 3) -> bool:
-    return section.level == level and paper_link(doc, section) is not None
+    return (not level or section.level == level) and paper_link(doc, section) is not None
+
+
+def innermost_section(doc: Document, line: int) -> Section | None:
+    """The innermost section holding a 1-based line, by bisection (``doc.section_at`` walks
+    every section, which is quadratic when asked for every entry of a long draft)."""
+    from bisect import bisect_right
+
+    if "util.section_lines" not in doc.memo:
+        doc.memo["util.section_lines"] = [s.line for s in doc.sections]
+    i = bisect_right(doc.memo["util.section_lines"], line) - 1
+    node = doc.sections[i] if i >= 0 else None
+    while node is not None and node.end_line < line:
+        node = node.parent
+    return node
 
 
 def finditer_prose(doc: Document, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:

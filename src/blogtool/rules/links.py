@@ -34,8 +34,9 @@ from ..document import (
     Document,
     Link,
 )
+from ..papers import entries
 from ..registry import Hit, Option, RuleContext, rule
-from ._util import enclosing_year, paper_sections
+from ._util import enclosing_year, innermost_section
 
 # Never searched: code, math, comments, front matter, raw notes. HTML tags, link targets and
 # reference definitions are kept only where an arXiv ID inside them matters (BT206).
@@ -454,7 +455,9 @@ def invalid_arxiv_id(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     "timeline-mismatch",
     "warning",
     options={
-        "paper_level": Option(3, int, "heading level of a paper section"),
+        "paper_level": Option(
+            0, int, "heading level of a paper section: 0 for any level, or 1-6 for one level"
+        ),
         "tolerance_months": Option(
             0, int, "months a paper may lie outside its year section and still be accepted"
         ),
@@ -463,8 +466,10 @@ def invalid_arxiv_id(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 def timeline_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A paper whose arXiv ID month is not in the year of the ``## YYYY`` section above it.
 
-    A paper section is a heading (level 3 unless ``paper_level`` says otherwise) whose own
-    body links an arXiv paper; the month of its first version is read from the ID. With
+    Every paper entry under a year section counts (see ``blogtool papers``): a paper
+    section (a heading with the paper's arXiv link in it or right under it, at any level
+    unless ``paper_level`` picks one) and a blockquote, list item or table row that opens
+    with the link. The month of the first version is read from the ID. With
     ``tolerance_months = 2`` a paper from December 2024 (2412) may sit under ``## 2025``.
 
     Bad:
@@ -481,17 +486,25 @@ def timeline_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """
     level = ctx.options["paper_level"]
     tolerance = max(0, ctx.options["tolerance_months"])
-    for found in paper_sections(doc, level):
-        section, link, paper = found.section, found.link, found.arxiv_id
-        year = enclosing_year(section)
+    for entry in entries(doc):
+        paper, ref = entry.arxiv_id, entry.reference
+        if paper is None or ref is None or entry.slipped:
+            continue
+        if entry.section is not None:
+            if level and entry.level != level:
+                continue
+            year = enclosing_year(entry.section)
+        else:
+            holder = innermost_section(doc, entry.line)
+            year = enclosing_year(holder) if holder is not None else None
         if year is None:
             continue
         month_index = paper.year * 12 + paper.month - 1
         if year * 12 - tolerance <= month_index <= year * 12 + 11 + tolerance:
             continue
         yield Hit(
-            link.start,
-            link.end,
+            ref.start,
+            ref.end,
             f"paper {paper.base} is from {calendar.month_name[paper.month]} {paper.year} but "
             f"sits under ## {year}: move it or fix the link",
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..arxiv_id import InvalidArxivId, parse_arxiv_id
 from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
+from ..papers import HEADING, Entry, entries, references
 from ..registry import Hit, Option, RuleContext, rule
 from ._util import ARXIV_LINK, paper_link, section_year
 from .html import empty_summaries, misplaced_front_matter
@@ -222,24 +223,34 @@ def _is_figure(tokens: list, i: int) -> bool:
     return bool(children) and all(c.type == "image" for c in children)
 
 
+_ANY_LEVEL = Option(
+    0, int, "heading level of a paper section: 0 for any level, or 1-6 to count one level only"
+)
+
+
 @rule(
     "BT402",
     "paper-section-stub",
     "error",
     options={
-        "paper_level": _PAPER_LEVEL,
+        "paper_level": _ANY_LEVEL,
         "link_labels": Option(
             _LINK_LABELS, list, "words next to the paper link that do not count as content"
         ),
     },
 )
 def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
-    """A paper section that holds nothing but its arXiv link.
+    """A paper entry that holds nothing but its arXiv link.
 
-    A paper section is a heading at ``paper_level`` (``###``) whose own text links to
-    arXiv. It is a stub when, besides the link, it has only label words (``Paper:``,
-    ``arXiv``, ``PDF``: see ``link_labels``), an empty Quick Summary, comments or rules.
-    An ``**Authors:**`` line, a sentence, an image or a subsection is content.
+    A paper section is a heading, at any level (``paper_level`` picks one), with an arXiv
+    link in the heading or right under it (see ``blogtool papers``). It is a stub when,
+    besides the link, it has only label words (``Paper:``, ``arXiv``, ``PDF``: see
+    ``link_labels``), an empty Quick Summary, comments or rules. An ``**Authors:**``
+    line, a sentence, an image or a subsection is content.
+
+    In a list of papers (blockquotes, bullets, numbered items, table rows) where most
+    entries carry notes, an entry with none is a stub too; a plain reading list, whose
+    entries are links only, is left alone.
 
     Bad:
 
@@ -261,16 +272,17 @@ def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """
     level = ctx.options["paper_level"]
     labels = {w.casefold() for w in ctx.options["link_labels"]}
-    arxiv_links = [(lk.start, lk.end) for lk in doc.links if ARXIV_LINK.search(lk.target)]
-    content = blank_spans(content_text(doc, frozenset({HTML_TAG})), arxiv_links)
-    for heading in headings(doc):
-        section = heading.section
-        if section.level != level or section.children:
+    found = [e for e in entries(doc) if e.key is not None and not e.slipped]
+    spans = [(r.start, r.end) for refs in references(doc).values() for r in refs if r.is_arxiv]
+    content = blank_spans(content_text(doc, frozenset({HTML_TAG})), spans)
+    by_line = {h.section.line: h for h in headings(doc)}
+    for entry in found:
+        heading = by_line.get(entry.line) if entry.kind == HEADING else None
+        if heading is None or (level and entry.level != level) or heading.section.children:
             continue
-        link = paper_link(doc, section)
-        if link is None:
-            continue
-        start, end = heading.body_start, section.end
+        start, end = heading.body_start, heading.section.end
+        if entry.in_heading:
+            start = min(start, heading.line_end)
         media = any(
             doc.kind_at(m.start()) == HTML_TAG for m in _MEDIA_TAG.finditer(doc.text, start, end)
         )
@@ -278,9 +290,30 @@ def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         if media or any(w.casefold() not in labels for w in words):
             continue
         yield heading.hit(
-            f"paper section {_quoted(section.title)} holds only its link: write the summary "
-            "or remove the section"
+            f"paper section {_quoted(heading.section.title)} holds only its link: write the "
+            "summary or remove the section"
         )
+    yield from _list_stubs(found)
+
+
+def _list_stubs(found: list[Entry]) -> Iterator[Hit]:
+    """Entries without notes in a list whose entries mostly have them."""
+    by_kind: dict[str, list[Entry]] = {}
+    for entry in found:
+        if entry.kind != HEADING:
+            by_kind.setdefault(entry.kind, []).append(entry)
+    for group in by_kind.values():
+        noted = sum(1 for e in group if e.has_notes)
+        if noted * 2 <= len(group):
+            continue  # a reading list: links are all its entries hold
+        for entry in group:
+            if not entry.has_notes and entry.reference is not None:
+                yield Hit(
+                    entry.reference.start,
+                    entry.reference.end,
+                    f"paper {_quoted(entry.title or entry.key or '', 50)} has no notes, unlike "
+                    f"{noted} of the {len(group)} papers listed here: write them or remove it",
+                )
 
 
 # ---------------------------------------------------------------------- BT403, BT404
@@ -362,9 +395,15 @@ def _sibling_group(section: Section) -> tuple[str, int]:
     return ("parent", id(parent))
 
 
-@rule("BT404", "duplicate-paper", "warning", options={"paper_level": _PAPER_LEVEL})
+@rule("BT404", "duplicate-paper", "warning", options={"paper_level": _ANY_LEVEL})
 def duplicate_paper(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
-    """Two paper sections that link the same arXiv paper (versions ignored).
+    """The same arXiv paper listed twice (versions and link forms ignored).
+
+    Paper entries of every layout are compared: paper sections (a heading at any level
+    with the paper's link in it or right under it, or at ``paper_level`` only), blockquote
+    entries, list items and table rows that open with the link (see ``blogtool papers``).
+    A paper cited again inside another paper's notes is not listed twice.
+    ``blogtool papers --duplicates`` compares several drafts.
 
     Bad:
 
@@ -374,20 +413,31 @@ def duplicate_paper(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         ### The Transformer
         [arXiv](https://arxiv.org/abs/1706.03762v5)
 
-    Good: one section per paper; mention it again with a link to its section.
+        - [Attention Is All You Need](https://arxiv.org/abs/1706.03762)
+        - [Transformer](https://arxiv.org/pdf/1706.03762)
+
+    Good: one entry per paper; mention it again with a link to its entry.
     """
     level = ctx.options["paper_level"]
-    seen: dict[str, Section] = {}
-    for heading in headings(doc):
-        paper = _paper_id(doc, heading.section, level)
-        if paper is None:
+    by_line = {h.section.line: h for h in headings(doc)}
+    seen: dict[str, Entry] = {}
+    for entry in entries(doc):
+        if entry.key is None or (level and entry.kind == HEADING and entry.level != level):
             continue
-        first = seen.setdefault(paper, heading.section)
-        if first is not heading.section:
-            yield heading.hit(
-                f"paper {paper} already has a section on line {first.line} "
-                f"({_quoted(first.title, 40)}): merge the two"
-            )
+        first = seen.setdefault(entry.key, entry)
+        if first is entry:
+            continue
+        shown = entry.arxiv_id.base if entry.arxiv_id else entry.key
+        where = "already has a section" if first.kind == HEADING else "is already listed"
+        message = (
+            f"paper {shown} {where} on line {first.line} "
+            f"({_quoted(first.title, 40)}): merge the two"
+        )
+        heading = by_line.get(entry.line) if entry.kind == HEADING else None
+        if heading is not None:
+            yield heading.hit(message)
+        elif entry.reference is not None:
+            yield Hit(entry.reference.start, entry.reference.end, message)
 
 
 # ---------------------------------------------------------------------- BT405-BT407

@@ -24,6 +24,7 @@ _ARTICLE = re.compile(r"(?<![\w'\u2019-])(a|an|A|An)[ \t]+(?=(\S+))")
 _REPEATED = re.compile(
     r"(?<![\w'\u2019-])([A-Za-z]+)([ \t]+|[ \t]*\n[ \t]*)(\1)(?![\w'\u2019-])", re.I
 )
+_WORD_AFTER_ARTICLE = re.compile(r"([A-Za-z]+)(?:-[A-Za-z]+)*")
 _OPENERS = "[(*_\"'\u201c\u2018"
 _SILENT_H = ("hour", "honest", "honor", "honour", "heir", "herb")
 # Vowel letters read as a consonant: "a unit", "a user", "a European", "a one-off".
@@ -54,15 +55,16 @@ def article_findings(text: str) -> Iterator[Finding]:
     """``a`` before a vowel sound and ``an`` before a consonant sound, in prose ``text``."""
     for m in _ARTICLE.finditer(text):
         article, following = m.group(1), m.group(2).lstrip(_OPENERS)
-        word = re.match(r"[A-Za-z]+", following)
-        if word is None or len(word.group(0)) < 2:
+        word = _WORD_AFTER_ARTICLE.match(following)
+        if word is None or len(word.group(1)) < 2:
             continue  # a symbol, a number or a single letter: read aloud, not spelt
-        w = word.group(0)
+        w = word.group(1)
         if w.lower() in _NEVER_AFTER_ARTICLE:
             continue  # "matrices A and B", "from a and b": a variable, not an article
         if sum(c.isupper() for c in w) >= 2:
             continue  # an acronym (an MoE, a LLM): its sound is its letters'
-        wants_an = starts_with_vowel_sound(w)
+        # sounded as a whole: "a uni-directional" is a "unidirectional"
+        wants_an = starts_with_vowel_sound(word.group(0).replace("-", ""))
         if wants_an == (article.lower() == "an"):
             continue
         right = ("An" if article[0] == "A" else "an") if wants_an else article[0]
