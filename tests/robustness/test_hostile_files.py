@@ -426,3 +426,14 @@ def test_lint_offline_does_not_contact_a_languagetool_server(repo: Path) -> None
     assert asked == []
     assert "was not contacted: --offline" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_escape_sequences_in_the_papers_index_are_shown_not_obeyed(repo: Path) -> None:
+    (repo / "drafts" / "post.md").write_text(
+        "# T\n\n## 2023\n\n### Bad \x1b]0;pwned\x07 title\n\n"
+        "[paper](https://arxiv.org/abs/2305.18290)\n",
+        encoding="utf-8",
+    )
+    result = run("papers", "drafts/post.md")
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert '"Bad \\x1b]0;pwned\\x07 title"' in result.output

@@ -161,6 +161,10 @@ def duplicates_across(drafts: Sequence[DraftIndex]) -> list[tuple[IndexEntry, In
 
 
 def render_text(drafts: Sequence[DraftIndex]) -> str:
+    """One line per entry; titles and paths come from drafts, so their control characters
+    are shown escaped, never obeyed by the terminal."""
+    from blogtool.safetext import for_terminal
+
     lines = []
     for draft in drafts:
         for e in draft.entries:
@@ -174,7 +178,7 @@ def render_text(drafts: Sequence[DraftIndex]) -> str:
         f"{len(rows)} paper {'entry' if len(rows) == 1 else 'entries'} ({len(ids)} arXiv IDs) "
         f"in {len(drafts)} draft{'' if len(drafts) == 1 else 's'}, {bare} without notes"
     )
-    return "\n".join(lines) + "\n"
+    return for_terminal("\n".join(lines)) + "\n"
 
 
 def render_json(drafts: Sequence[DraftIndex], errors: Sequence[str]) -> str:
