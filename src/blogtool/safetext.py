@@ -6,8 +6,9 @@ Three places, three functions:
   reordering marks, every run of whitespace (newlines included) one space. arXiv metadata
   becomes this as soon as it is read, from the feed or from the cache.
 - :func:`markdown_inline` -- a one-line value that, put anywhere in a Markdown line, stays
-  literal text: no HTML tag or comment, no link, no emphasis, no math, and nothing that opens
-  a block (heading, list, quote, fence, setext underline) when it starts the line.
+  literal text: no HTML tag or comment, no link (bracketed, autolinked or bare), no emphasis,
+  no math, and nothing that opens a block (heading, list, quote, fence, setext underline)
+  when it starts the line.
 - :func:`for_terminal` -- text printed to a terminal: control characters and escape
   sequences are shown as ``\\x1b`` and the like instead of being obeyed.
 """
@@ -31,6 +32,10 @@ _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # What opens a block when a line starts with it: list items and setext underlines
 # (``-``, ``+``, ``=``) and ordered list items (``1.`` and ``1)``).
 _BLOCK_START = re.compile(r"^(?:([-+=])|([0-9]{1,9})([.)]))")
+# What GitHub-flavoured Markdown (and Hugo's linkify) turns into a link without any markup:
+# a URL, a www. name or an e-mail address in plain text. Escaping the ":" of the scheme, the
+# "." after www and the "@" keeps the text and drops the link.
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp):(?=//)|\bwww\.|@")
 
 # What a terminal obeys: every control character but newline and tab, and the bidi marks.
 _TERMINAL_UNSAFE = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f{_BIDI}]")
@@ -51,6 +56,8 @@ def markdown_inline(text: str) -> str:
     text = one_line(text)
     text = "".join(_HTML_SPECIAL.get(char, char) for char in text)
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    # the backslash goes before the match's last character: the ":", the "." or the "@"
+    text = _AUTOLINK.sub(lambda m: f"{m.group(0)[:-1]}\\{m.group(0)[-1]}", text)
     return _BLOCK_START.sub(_escape_block_start, text, count=1)
 
 

@@ -271,6 +271,9 @@ FRAGMENTS = [
     "[x](javascript:alert(1))",
     "![i](file:///etc/passwd)",
     "<https://example.org>",
+    "https://example.org/x",
+    "www.example.org",
+    "ada@example.org",
     "[^1]",
     "\n## 2099\n",
     "\n### injected\n",
@@ -331,6 +334,13 @@ TEMPLATES = st.builds(
     st.lists(st.sampled_from(TEMPLATE_LINES), max_size=4),
 )
 PLAN = make_plan(Config(), ignore=["BT6"])
+PROPERTY = settings(
+    max_examples=60,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _tags(doc: Document) -> list[str]:
@@ -362,13 +372,7 @@ def _stubbed(template: str, title: str, author: str, category: str, abstract: st
     return plan_stubs(DRAFT, [request], PaperTemplate(template, "t"), StubSettings()).text
 
 
-@settings(
-    max_examples=80,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@PROPERTY
 @given(TEMPLATES, METADATA, METADATA, METADATA, METADATA)
 def test_any_metadata_in_any_template_adds_one_section_and_nothing_else(
     template: str, title: str, author: str, category: str, abstract: str
@@ -438,13 +442,7 @@ def _stubbed_in(draft: str, title: str, author: str) -> str:
     return plan_stubs(draft, [request], Templates(), today=when).text
 
 
-@settings(
-    max_examples=60,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@PROPERTY
 @given(st.sampled_from(LAYOUT_DRAFTS), METADATA, METADATA)
 def test_any_metadata_in_any_layout_adds_one_entry_and_nothing_else(
     path: Path, title: str, author: str
