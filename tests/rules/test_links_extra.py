@@ -143,3 +143,12 @@ def test_bare_url_bracket_scan_stays_in_its_paragraph() -> None:
 def test_pathological_input_finishes(text: str) -> None:
     for violation in lint(text):
         assert violation.rule_id in LINK_RULES
+
+
+def test_a_bare_url_in_a_jsx_block_is_a_link_in_mdx_but_not_in_gfm_markdown() -> None:
+    plan = make_plan(Config(), select=["BT205"])
+    text = "<Tip>\nSee https://example.com/x for more.\n</Tip>\n"
+    in_md = lint_text(text, "post.md", plan, flavor="gfm").violations
+    in_mdx = lint_text(text, "post.mdx", plan, flavor="gfm").violations
+    assert [(v.rule_id, v.line, v.col) for v in in_md] == [("BT205", 2, 5)]
+    assert in_mdx == []

@@ -338,7 +338,8 @@ def _why_not_linked(doc: Document, link: Link, flavor: str, prose: str) -> str |
     if flavor not in ("gfm", "goldmark"):
         return f"{renderer} does not link bare URLs"
     line, col = doc.position(link.start)
-    if line - 1 in _html_block_lines(doc):
+    # MDX parses the children of JSX and HTML elements as Markdown, so there they are linked
+    if line - 1 in _html_block_lines(doc) and not doc.path.lower().endswith(".mdx"):
         return f"it is inside an HTML block, where {renderer} does not link it"
     url = link.target
     scheme, _, host = url.partition("://") if "://" in url else ("", "", url)
@@ -373,7 +374,8 @@ def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     default) link most bare URLs, so only those they leave as text are reported:
 
     - gfm: a URL inside an HTML block (a ``<details>`` with no blank line after its tags),
-      which is raw HTML, and a host with ``_`` in its last two labels. GFM renderers
+      which is raw HTML (but not in an ``.mdx`` file, whose JSX children MDX reads as
+      Markdown), and a host with ``_`` in its last two labels. GFM renderers
       disagree about the rest: cmark-gfm (GitHub, Jekyll's CommonMarkGhPages) leaves a
       quoted ``"www.example.com"`` or a URL inside ``[...]`` as text, while remark-gfm
       and markdown-it's linkify link some of them, so those are not reported;
