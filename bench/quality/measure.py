@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from blogtool.config import Config
 from blogtool.document import Document
@@ -83,9 +83,10 @@ class Linter:
         site.mkdir(parents=True, exist_ok=True)
         return site
 
-    def lint(self, text: str, variant: Variant | None = None) -> list[Violation]:
+    def lint(self, text: str, name: str, variant: Variant | None = None) -> list[Violation]:
+        """Lint ``text`` as a post named like ``name`` (its suffix: MDX renders differently)."""
         self.count += 1
-        path = str(self.site_for(variant) / "post.md")
+        path = str(self.site_for(variant) / ("post" + (PurePosixPath(name).suffix or ".md")))
         doc = Document.from_text(text, path)
         missing = [c for c in file_checks(doc) if c.problem]
         plan = replace(self.plan, links=LinkFindings({}, {path: missing}))
@@ -135,7 +136,7 @@ def _hosts(corpora: list[Corpus], linter: Linter, results: Results) -> list[list
         hosts = []
         by_corpus.append(hosts)
         for post in corpus.posts:
-            found = linter.lint(post.text)
+            found = linter.lint(post.text, post.name)
             if corpus.kind == PUBLISHED:
                 key = (corpus.name, post.half)
                 results.lines[key] += post.lines
@@ -241,12 +242,12 @@ def _one(linter: Linter, hosts: list[list[Host]], rng: random.Random, variant: V
         return Outcome(variant.id, variant.family, variant.half, name, host.kind, found, **slipped)
 
     plain = plant(host.post.text, variant, at)
-    found_plain = linter.lint(plain.text, variant)
+    found_plain = linter.lint(plain.text, host.post.name, variant)
     out = [outcome(hits(found_plain, variant.expect, plain.window, plain.marks))]
     if slip is None:
         return out
     slipped = plant(host.post.text, variant, at, slip, slip_at)
-    found_slipped = linter.lint(slipped.text, variant)
+    found_slipped = linter.lint(slipped.text, host.post.name, variant)
     before = _elsewhere(plain, found_plain)
     after = _elsewhere(slipped, found_slipped)
     out.append(
@@ -282,7 +283,7 @@ def explain(
                 continue
             host, (at, slip_at) = picked
             planted = plant(host.post.text, variant, at, slip, slip_at)
-            found = linter.lint(planted.text, variant)
+            found = linter.lint(planted.text, host.post.name, variant)
             ok = hits(found, variant.expect, planted.window, planted.marks)
             first, last = planted.window
             if planted.slip_window:

@@ -131,8 +131,8 @@ def _is_token_placeholder(token: str, pdata: PlaceholderData) -> bool:
 
 def _looks_like_title(words: list[str]) -> bool:
     """'Show and Tell', 'Show Attend and Tell': a named work, not an order."""
-    if all(w.isupper() for w in words):
-        return False  # "[ADD IMAGE OF BERT]" shouts; it does not name a paper
+    if all(w.isupper() or not any(c.isalpha() for c in w) for w in words):
+        return False  # "[ADD IMAGE OF BERT]", "[INSERT FIGURE 2]" shout; they name no paper
     if len(words) >= 2 and words[1].lower() in ("and", "&", "or"):
         return True
     long = [w for w in words if len(w) >= 4]
@@ -148,7 +148,7 @@ def _instruction(inner: str, after: str, pdata: PlaceholderData) -> bool:
         return True  # "[Note: add a comparison with beam search]"
     m = pdata.verb.match(body)
     if m is None:
-        return _here_placeholder(body, pdata)
+        return _here_placeholder(body, pdata) or _described_figure(body)
     rest = body[m.end() :].strip()
     words = body.split()
     if rest.startswith((":", ",", "-")) or rest[:1].isdigit():
@@ -172,6 +172,20 @@ def _here_placeholder(body: str, pdata: PlaceholderData) -> bool:
         and words[-1].lower() == "here"
         and pdata.here_noun.search(" ".join(words[:-1])) is not None
     )
+
+
+def _described_figure(body: str) -> bool:
+    """'[FIGURE: encoder-decoder attention]', '{diagram of the MoE layer}': a figure
+    described where the figure should be. The label needs its colon or 'of' and a short
+    description after it (a caption, not a paragraph)."""
+    m = _FIGURE_LABEL.match(body)
+    return m is not None and 1 <= len(body[m.end() :].split()) <= 12
+
+
+_FIGURE_LABEL = re.compile(
+    r"(?i)(?:image|img|figure|fig|plot|graph|chart|diagram|screenshot|gif|video|animation"
+    r"|picture|illustration|table(?!\s+of\s+contents))(?:\s*:\s*|\s+of\s+)(?=\S)"
+)
 
 
 def _classify(
