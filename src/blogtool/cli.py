@@ -81,6 +81,16 @@ LAZY_COMMANDS = {
 
 
 class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's signature
+        from .registry import PluginError
+
+        # Every command loads the rules somewhere (lint, report, links through the engine):
+        # a broken third-party plugin is one line and exit 2 in all of them.
+        try:
+            return super().invoke(ctx)
+        except PluginError as exc:
+            raise Trouble(str(exc)) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
 

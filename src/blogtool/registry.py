@@ -4,6 +4,7 @@ A rule is a function of a :class:`~blogtool.document.Document` decorated with
 :func:`rule`. Its docstring is its documentation (``blogtool rules ID`` prints it).
 Third-party packages add rules through the ``blogtool.rules`` entry-point group: the
 entry point names a module (whose ``@rule`` functions are collected) or a :class:`Rule`.
+A plugin that fails to load or reuses a rule's id or name is a :class:`PluginError`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .config import DEFAULT_FLAVOR
+from .config import DEFAULT_FLAVOR, ConfigError
 from .violation import Severity
 
 if TYPE_CHECKING:
@@ -33,6 +34,14 @@ BUILTIN_FAMILIES = (
     "blogtool.rules.spelling",
     "blogtool.rules.deadlinks",
 )
+
+
+class PluginError(ConfigError):
+    """A third-party rule plugin that cannot join the registry, in one line naming it.
+
+    A ConfigError: the installed environment, not the drafts, is at fault, so the CLI
+    exits 2 with the message and never shows the plugin's traceback.
+    """
 
 
 class RuleUnavailable(RuntimeError):
@@ -182,10 +191,39 @@ def load_registry(entry_points: bool = True) -> RuleRegistry:
         from importlib.metadata import entry_points as eps
 
         for ep in eps(group=ENTRY_POINT_GROUP):
-            loaded = ep.load()
-            found = [loaded] if isinstance(loaded, Rule) else list(rules_in(loaded))
-            if not found and hasattr(loaded, "__blogtool_rule__"):
-                found = [loaded.__blogtool_rule__]
-            for r in found:
+            for r in _plugin_rules(ep):
+                clash = registry.get(r.id) or registry.get(r.name)
+                if clash is not None:
+                    what = f"id {r.id}" if clash.id == r.id else f"name {r.name!r}"
+                    raise PluginError(
+                        f"{_plugin_name(ep)}: rule {r.id} ({r.name}) reuses the {what} of "
+                        f"rule {clash.id} ({clash.name}) from {clash.check.__module__}"
+                    )
                 registry.add(r)
     return registry
+
+
+def _plugin_name(ep: Any) -> str:
+    """How an error names a plugin: its entry point, its target and its distribution."""
+    dist = getattr(ep, "dist", None)
+    source = f", from {dist.name} {dist.version}" if dist is not None else ""
+    return f"rule plugin {ep.name!r} ({ep.value}{source})"
+
+
+def _plugin_rules(ep: Any) -> list[Rule]:
+    try:
+        loaded = ep.load()
+    except Exception as exc:  # noqa: BLE001 - any failure of third-party code at import
+        # The first line of the message: a SyntaxError or an import-time error of the
+        # plugin may span several, and the error must stay one line.
+        detail = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+        reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        raise PluginError(f"{_plugin_name(ep)} failed to load: {reason}") from None
+    if isinstance(loaded, Rule):
+        return [loaded]
+    marked = getattr(loaded, "__blogtool_rule__", None)
+    if isinstance(marked, Rule):
+        return [marked]
+    if isinstance(loaded, ModuleType):
+        return list(rules_in(loaded))
+    raise PluginError(f"{_plugin_name(ep)} names neither a module of rules nor a rule")

@@ -829,8 +829,19 @@ def commented_out_post(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         ...
         -->
 
-    Good: delete the ``<!--`` and ``-->`` when the post is ready, or keep the draft out
-    of the published folder instead of commenting it out.
+    Delete the ``<!--`` and ``-->`` when the post is ready, or keep the draft out of the
+    published folder instead of commenting it out. A comment around part of the post is
+    left alone.
+
+    Good:
+
+        ## 2017
+        ### Attention Is All You Need
+        ...
+        <!--
+        ## 2018
+        ### BERT
+        -->
     """
     for problem in doc.problems:
         if problem.kind == "commented_out":

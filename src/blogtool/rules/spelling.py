@@ -396,10 +396,10 @@ def style(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
     Bad:
 
-        In order to train the model we first tokenize.
+        We tokenize the text. then we train the model, which is very unique.
 
     Good:
 
-        To train the model we first tokenize.
+        We tokenize the text. Then we train the model, which is unusual.
     """
     return _hits(doc, ctx, "style")

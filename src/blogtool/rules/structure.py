@@ -360,7 +360,15 @@ def duplicate_section(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         ## 2023
         ### A note on tokenizers
 
-    Good: merge the two sections, or rename one.
+    Merge the two sections, or rename one.
+
+    Good:
+
+        ## 2019
+        ### A note on tokenizers
+        ...
+        ## 2023
+        ### Tokenizers, four years on
     """
     level = ctx.options["paper_level"]
     allowed = {_normalised(t) for t in ctx.options["allow"]}
@@ -416,7 +424,17 @@ def duplicate_paper(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         - [Attention Is All You Need](https://arxiv.org/abs/1706.03762)
         - [Transformer](https://arxiv.org/pdf/1706.03762)
 
-    Good: one entry per paper; mention it again with a link to its entry.
+    Keep one entry per paper, and mention it again with a link to its entry.
+
+    Good:
+
+        ### Attention Is All You Need
+        [arXiv](https://arxiv.org/abs/1706.03762)
+        ...
+        ### BERT
+        [arXiv](https://arxiv.org/abs/1810.04805)
+
+        BERT keeps the encoder of [the Transformer](#attention-is-all-you-need).
     """
     level = ctx.options["paper_level"]
     by_line = {h.section.line: h for h in headings(doc)}
