@@ -131,6 +131,14 @@ def span_of(m: re.Match[str]) -> tuple[int, int]:
 
 
 _CLAUSE_END = re.compile(r"[.!?;|)\]\n]")
+_NOTE_CLAUSE_END = re.compile(r"[.!?;|)\],\n]")
+_CLOSERS = (")", "]", "}")
+
+
+def _note_clause_end(text: str, end: int) -> int:
+    """Where the clause of a note ending at ``end`` ends (a bracketed note is its own)."""
+    found = _NOTE_CLAUSE_END.search(text, end)
+    return found.start() if found else len(text)
 
 
 def _clause(text: str, start: int, end: int, limit: int = 50) -> str:
@@ -336,7 +344,9 @@ def note_to_self(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     for start, end in sorted(matches, key=lambda se: (se[0], -se[1])):
         if start < last_end or start in reported or doc.text[start:end] in pdata.special:
             continue
-        last_end = end
+        # one note a clause: "NOTES TO SELF: compare ... before publishing" is one note,
+        # "release is TBD, and the ablation FIXME" two
+        last_end = end if doc.text[end - 1 : end] in _CLOSERS else _note_clause_end(doc.text, end)
         shown = _clause(doc.text, start, end)
         yield Hit(
             start,
