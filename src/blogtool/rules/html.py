@@ -85,6 +85,7 @@ class _Open:
     close: _Tag | None = None
     mistyped: _Tag | None = None  # a ``</details>`` that was meant as ``</summary>``
     body_end: int = 0
+    runs_to_end: bool = False  # unclosed, with no heading or <details> after it
     summaries: list[_Tag] = field(default_factory=list)
 
 
@@ -205,6 +206,7 @@ def _cut_unclosed(doc: Document, blocks: list[_Open], heading_starts: list[int])
         if h < len(heading_starts):
             end = min(end, heading_starts[h])
         block.body_end = end
+        block.runs_to_end = end >= text_end
 
 
 def _assign_summaries(blocks: list[_Open], tags: list[_Tag]) -> list[_Tag]:
@@ -411,7 +413,7 @@ def _summary_holds_text(first: _Tag, summary: str) -> TagSlip:
 
 def _unclosed_details(doc: Document, block: _Open) -> TagSlip:
     cut = block.body_end
-    if cut >= len(doc.text.rstrip()):
+    if block.runs_to_end:
         where = "where the block should end"
     elif _DETAILS_TAG.match(doc.text, cut):
         where = f"before the next <details> on line {_line(doc, cut)}"
