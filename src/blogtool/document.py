@@ -526,8 +526,8 @@ class Document:
 
     def _find_footnote_labels(self) -> None:
         """``[^label]`` references and the ``[^label]:`` of their notes are not prose."""
-        if not self.footnotes and "[^" not in self.text:
-            return
+        if not self.footnotes:
+            return  # only the labels of notes that exist are marked
         prose = self._masked_text()
         for m in _FOOTNOTE_LABEL.finditer(prose):
             if m.group(1) in self.footnotes:
