@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .config import DEFAULT_FLAVOR, ConfigError
-from .violation import Severity
+from .violation import Fix, Severity
 
 if TYPE_CHECKING:
     from .document import Document
@@ -59,7 +59,7 @@ class Hit:
     start: int
     end: int
     message: str
-    fix: str | None = None
+    fix: Fix | None = None  # a mechanical repair, when the rule knows one
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,33 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` of the Document's text with ``replacement``.
+
+    Offsets are into ``Document.text`` (BOM dropped, line endings as ``\n``); whoever
+    applies an edit to a file maps them back onto the file's own characters, so nothing
+    outside the span changes.
+    """
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A mechanical repair for one finding: non-overlapping edits, applied together.
+
+    ``safe`` fixes are applied by ``lint --fix``; the others only with ``--unsafe-fixes``
+    (they are right in the usual case but may change what the author meant).
+    """
+
+    edits: tuple[Edit, ...]
+    title: str
+    safe: bool = True
+
+
 @dataclass(frozen=True, order=True)
 class Violation:
     """One finding. Lines and columns are 1-based; ``end_col`` is exclusive."""
@@ -40,7 +67,7 @@ class Violation:
     end_line: int = 0
     end_col: int = 0
     rule_name: str = ""
-    fix: str | None = field(default=None, compare=False)
+    fix: Fix | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.col, self.rule_id, self.message)
