@@ -197,6 +197,21 @@ def main() -> None:
     "Default: the config's flavor, else detected from the site (_config.yml: kramdown, "
     "hugo.toml: goldmark, neither: gfm).",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the safe fixes to the drafts, then report what remains.",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix or --fix-diff, also apply the unsafe fixes (implies --fix alone).",
+)
+@click.option(
+    "--fix-diff",
+    is_flag=True,
+    help="Print the unified diff the fixes would make and write nothing (exit 1 if any).",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -215,6 +230,9 @@ def lint(
     check_links: bool,
     offline: bool,
     flavor: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    fix_diff: bool,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
@@ -257,13 +275,27 @@ def lint(
 
         extra = [Document.from_text(stdin_text, stdin_filename)] if stdin_text is not None else []
         plan.links = lint_findings(plan, config, files, extra, offline=offline, quiet=quiet)
+    fixing = fix or unsafe_fixes or fix_diff
+    if fixing and stdin_text is not None:
+        raise Trouble("--fix and --fix-diff change files: name the draft instead of -")
     if stdin_text is not None:
         # an editor names the buffer's file: its site decides, else the working directory's
         named = Path(stdin_filename) if stdin_filename != "<stdin>" else Path.cwd()
         results.append(lint_text(stdin_text, stdin_filename, plan, site_flavor(plan, named)))
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
-    results.extend(lint_files(files, plan, jobs))
+    if fixing:
+        from .fixfiles import run as run_fixes
+
+        fixed, changed = run_fixes(files, plan, unsafe_fixes, fix_diff, quiet)
+        results.extend(fixed)
+        if fix_diff:
+            errors = [r.error for r in results if r.error]
+            for error in errors:
+                click.echo(f"blogtool: {error}", err=True)
+            sys.exit(EXIT_TROUBLE if errors else EXIT_VIOLATIONS if changed else EXIT_CLEAN)
+    else:
+        results.extend(lint_files(files, plan, jobs))
     _narrow(results, diff_ref, baseline, write_baseline, {a.rule.id for a in plan.rules})
 
     for result in results:
@@ -374,6 +406,13 @@ def _write_report(path: Path, text: str) -> None:
         raise Trouble(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
+FIX_HELP = {
+    "safe": "safe: `blogtool lint --fix` applies it",
+    "unsafe": "unsafe: applied only with `blogtool lint --unsafe-fixes` (check the result)",
+    None: "none: fix it by hand",
+}
+
+
 @main.command()
 @click.argument("rule", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -388,6 +427,7 @@ def rules(rule: str | None, fmt: str) -> None:
             raise Trouble(f"unknown rule {rule!r}; `blogtool rules` lists them")
         click.echo(f"{found.id} {found.name} (default severity: {found.severity})\n")
         click.echo(found.doc)
+        click.echo(f"\nFix: {FIX_HELP[found.fix]}")
         if found.options:
             click.echo("\nOptions:")
             for name, opt in found.options.items():
@@ -399,7 +439,13 @@ def rules(rule: str | None, fmt: str) -> None:
         click.echo(
             json.dumps(
                 [
-                    {"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary}
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": str(r.severity),
+                        "fix": r.fix,
+                        "summary": r.summary,
+                    }
                     for r in registry
                 ],
                 indent=2,

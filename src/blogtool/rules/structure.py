@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..arxiv_id import InvalidArxivId, parse_arxiv_id
 from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
 from ..papers import HEADING, Entry, entries, references
 from ..registry import Hit, Option, RuleContext, rule
+from ._fixes import heading_level
 from ._util import ARXIV_LINK, paper_link, section_year
 from .html import empty_summaries, misplaced_front_matter
 
@@ -461,7 +462,7 @@ def duplicate_paper(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 # ---------------------------------------------------------------------- BT405-BT407
 
 
-@rule("BT405", "heading-level-skip", "warning")
+@rule("BT405", "heading-level-skip", "warning", fix="unsafe")
 def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A heading more than one level below the heading before it (``##`` then ``####``).
 
@@ -491,10 +492,11 @@ def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             pass  # the title's sections start at the post's section level
         elif previous is not None and heading.level > previous.level + 1:
             want = "#" * (previous.level + 1)
-            yield heading.hit(
+            hit = heading.hit(
                 f"heading jumps from h{previous.level} to h{heading.level}: make it {want} "
                 f"or add the missing h{previous.level + 1} above it"
             )
+            yield replace(hit, fix=heading_level(doc.text, heading.section.start, len(want)))
         previous = heading
 
 

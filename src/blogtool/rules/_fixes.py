@@ -1,0 +1,174 @@
+"""Building the fixes rules attach to their hits: pure functions of the text they repair.
+
+Each returns a :class:`~blogtool.violation.Fix` whose edits are offsets into
+``Document.text``, or None when the repair is not certain enough to offer. Whether a fix is
+safe (applied by ``lint --fix``) or unsafe (only with ``--unsafe-fixes``) is decided here, and
+each rule declares the same on its ``@rule(fix=...)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..document import Document, Link
+from ..violation import Edit, Fix
+
+_URL_END = frozenset(")> \t\n#\"'")
+
+
+def replace(start: int, end: int, replacement: str, title: str, safe: bool = True) -> Fix:
+    return Fix((Edit(start, end, replacement),), title, safe)
+
+
+# ------------------------------------------------------------------ links
+
+
+def autolink(doc: Document, link: Link) -> Fix | None:
+    """A bare URL made a link: ``https://a.b/c`` becomes ``<https://a.b/c>``.
+
+    A ``www.`` name gets its ``https://`` (an autolink needs a scheme). In an ``.mdx`` file,
+    where ``<`` opens JSX and autolinks do not exist, it becomes ``[url](url)``. Not offered
+    when the URL as written holds a character an autolink cannot (a space, ``<`` or ``>``).
+    """
+    written = doc.text[link.start : link.end]
+    if not written or any(c in written for c in " \t\n<>"):
+        return None
+    if "://" in written:
+        target = written
+    elif written.lower().startswith("www."):
+        target = f"https://{written}"
+    else:
+        return None
+    if doc.path.lower().endswith(".mdx"):
+        if any(c in written for c in "[]()"):
+            return None
+        made = f"[{written}]({target})"
+    else:
+        made = f"<{target}>"
+    return replace(link.start, link.end, made, f"write {written} as {made}")
+
+
+def new_address(doc: Document, link: Link, url: str, moved_to: str | None) -> Fix | None:
+    """A permanently moved URL replaced by its new address, where the link writes it.
+
+    Only inline links, autolinks and bare URLs (the URL is inside the link's own text); a
+    fragment written after the old URL is kept. Not offered when the new address is unknown,
+    would need escaping in Markdown, or when both addresses carry a fragment.
+    """
+    if not moved_to or any(c in moved_to for c in " \t\n<>()[]\"'"):
+        return None
+    if link.kind not in ("inline", "autolink", "bare"):
+        return None
+    written = doc.text[link.start : link.end]
+    begin = written.find("](") + 2 if link.kind == "inline" else 0
+    if link.kind == "inline" and begin < 2:
+        return None
+    at = written.find(url, begin)
+    if at < 0:
+        return None
+    stop = at + len(url)
+    if stop < len(written) and written[stop] not in _URL_END:
+        return None  # the checked URL is only the start of what is written
+    if "#" in moved_to and written[stop : stop + 1] == "#":
+        return None
+    start = link.start + at
+    return replace(start, start + len(url), moved_to, f"link {moved_to} instead of {url}")
+
+
+# ------------------------------------------------------------------ math
+
+
+def tex_letter(text: str, start: int, letter: str, command: str) -> Fix | None:
+    """A letter pasted into math replaced by its TeX command; a space keeps ``\\alpha`` apart
+    from a letter right after it (``αx`` is ``\\alpha x``, not ``\\alphax``). None when the
+    text there is not the letter (math whose escapes were resolved)."""
+    if text[start : start + 1] != letter:
+        return None
+    after = text[start + 1 : start + 2]
+    glue = " " if after.isascii() and after.isalpha() else ""
+    return replace(start, start + 1, command + glue, f"write {letter} as {command}")
+
+
+# ------------------------------------------------------------------ grammar
+
+# First letters whose sound the letters decide, in a lower-case word with a vowel near its
+# start: "h" (an hour, a house), "u" (a unit, an update) and acronyms written in lower case
+# (an rnn, an lstm) are left to the author.
+_SURE_AN = frozenset("aeio")
+_SURE_A = frozenset("bcdfgjklmnpqrstvwxyz")
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_NEXT = re.compile(r"[ \t]+[\[(*_\"'\u201c\u2018]*(\S+)")
+
+
+def article(start: int, end: int, right: str, following: str) -> Fix | None:
+    """``a``/``an`` corrected where the following word's sound is certain from its letters."""
+    word = _WORD.match(following)
+    if word is None or len(word.group(0)) < 3 or not re.search("[aeiouy]", word.group(0)[:3]):
+        return None
+    first = word.group(0)[0]
+    wants_an = right.lower() == "an"
+    if first not in (_SURE_AN if wants_an else _SURE_A):
+        return None
+    return replace(start, end, right, f"write {right!r} before {word.group(0)!r}")
+
+
+_REPEAT = re.compile(r"(\w+)(\s+)(\w+)")
+
+
+def repeated_word(text: str, start: int, end: int) -> Fix | None:
+    """The second of two repeated words removed, with the space before it.
+
+    Across a line break the line break stays: the second word and the spaces after it go,
+    unless punctuation follows it (then the line break goes instead).
+    """
+    m = _REPEAT.fullmatch(text, start, end)
+    if m is None or m.group(1).lower() != m.group(3).lower():
+        return None
+    word = m.group(3)
+    title = f"remove the repeated {word!r}"
+    if "\n" not in m.group(2):
+        return replace(m.end(1), m.end(3), "", title)
+    spaces = re.compile(r"[ \t]+").match(text, m.end(3))
+    if spaces is not None and spaces.end() < len(text) and text[spaces.end()] not in "\n":
+        return replace(m.start(3), spaces.end(), "", title)
+    return replace(m.end(1), m.end(3), "", title)
+
+
+# ------------------------------------------------------------------ structure
+
+
+_ATX = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
+
+
+def heading_level(text: str, line_start: int, level: int) -> Fix | None:
+    """An ATX heading moved to ``level`` (its closing ``#``s, if any, are left as written)."""
+    m = _ATX.match(text, line_start)
+    if m is None:
+        return None
+    hashes = "#" * level
+    return replace(
+        m.start(1), m.end(1), hashes, f"make the heading h{level} ({hashes})", safe=False
+    )
+
+
+def remove_brackets(text: str, start: int, end: int) -> Fix | None:
+    """Empty brackets after a word removed; never a link's (``[](url)``, ``[][ref]``)."""
+    if text[end : end + 1] in ("(", "["):
+        return None
+    return replace(start, end, "", f"remove the empty {text[start:end]}", safe=False)
+
+
+def grammar_fix(text: str, finding) -> Fix | None:  # noqa: ANN001 - a spelling Finding
+    """The fix for a BT602 finding of blogtool's own a/an or repeated-word check, if certain.
+
+    The backend's other grammar rules (and LanguageTool's) get none: their suggestions are
+    guesses the author should choose between.
+    """
+    if finding.backend_rule == "RepeatedWords":
+        return repeated_word(text, finding.start, finding.end)
+    if finding.backend_rule == "AnA" and len(finding.suggestions) == 1:
+        following = _NEXT.match(text, finding.end)
+        if following is None:
+            return None
+        return article(finding.start, finding.end, finding.suggestions[0], following.group(1))
+    return None
