@@ -167,8 +167,8 @@ def apply_edits(raw: str, edits: Iterable[Edit]) -> str:
 
 
 def shift_back(offset: int, edits: Sequence[Edit]) -> int:
-    """Where ``offset`` in the text after ``edits`` was before them (a span's start when the
-    offset lies inside a replacement)."""
+    """Where ``offset`` in the text after ``edits`` was before them; inside a replacement, the
+    same distance into the replaced span, at most its end."""
     delta = 0
     for e in sorted(edits, key=lambda e: e.start):
         new_start = e.start + delta
@@ -176,7 +176,7 @@ def shift_back(offset: int, edits: Sequence[Edit]) -> int:
         if offset < new_start:
             break
         if offset < new_end:
-            return e.start
+            return min(e.start + offset - new_start, e.end)
         delta += len(e.replacement) - (e.end - e.start)
     return offset - delta
 
