@@ -59,6 +59,12 @@ def new_address(doc: Document, link: Link, url: str, moved_to: str | None) -> Fi
         return None
     if link.kind not in ("inline", "autolink", "bare"):
         return None
+    fragment = url.partition("#")[2]
+    if fragment:
+        # the check asked for the page; the reader still wants the same place on it
+        if "#" in moved_to:
+            return None
+        moved_to = f"{moved_to}#{fragment}"
     written = doc.text[link.start : link.end]
     begin = written.find("](") + 2 if link.kind == "inline" else 0
     if link.kind == "inline" and begin < 2:

@@ -1,0 +1,164 @@
+"""``blogtool lint --fix`` / ``--unsafe-fixes`` / ``--fix-diff`` end to end, and the write path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from blogtool.cli import main
+
+DRAFT = (
+    "# Notes\n"
+    "\n"
+    "## 2017\n"
+    "\n"
+    "#### Attention\n"
+    "\n"
+    "The code is at https://github.com/x/y.   \n"
+    "The loss $-\\log σ(β r)$ is small, and the the model is done.\n"
+)
+SAFE_FIXED = (
+    "# Notes\n"
+    "\n"
+    "## 2017\n"
+    "\n"
+    "#### Attention\n"
+    "\n"
+    "The code is at <https://github.com/x/y>.   \n"
+    "The loss $-\\log \\sigma(\\beta r)$ is small, and the model is done.\n"
+)
+ARGS = ["--flavor", "kramdown", "--select", "BT205,BT306,BT602,BT405"]
+
+
+def blogtool(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The installed command line, run for real."""
+    return subprocess.run(
+        [sys.executable, "-m", "blogtool.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture()
+def draft(tmp_path: Path) -> Path:
+    path = tmp_path / "draft.md"
+    path.write_text(DRAFT, encoding="utf-8")
+    return path
+
+
+def test_fix_applies_safe_fixes_says_so_and_reports_what_remains(draft: Path) -> None:
+    run = blogtool("lint", *ARGS, "--fix", draft.name, cwd=draft.parent)
+    assert draft.read_text(encoding="utf-8") == SAFE_FIXED
+    assert "draft.md:7:16: fixed BT205: write https://github.com/x/y as" in run.stderr
+    assert "draft.md:8:17: fixed BT306: write σ as \\sigma" in run.stderr
+    assert "fixed 4 problem(s) in 1 file(s); 1 remain" in run.stderr
+    # the unsafe heading fix is not applied: the skip is still reported, a warning
+    assert "draft.md:5:1: BT405" in run.stdout
+    assert run.returncode == 0
+
+    again = blogtool("lint", *ARGS, "--fix", draft.name, cwd=draft.parent)
+    assert draft.read_text(encoding="utf-8") == SAFE_FIXED
+    assert "fixed 0 problem(s) in 0 file(s); 1 remain" in again.stderr
+
+
+def test_unsafe_fixes_apply_the_rest(draft: Path) -> None:
+    run = blogtool("lint", *ARGS, "--unsafe-fixes", draft.name, cwd=draft.parent)
+    assert draft.read_text(encoding="utf-8") == SAFE_FIXED.replace(
+        "#### Attention", "### Attention"
+    )
+    assert "fixed BT405: make the heading h3 (###)" in run.stderr
+    assert "All clean" in run.stdout
+    assert run.returncode == 0
+
+
+def test_fix_diff_prints_the_diff_and_writes_nothing(draft: Path) -> None:
+    run = blogtool("lint", *ARGS, "--fix-diff", draft.name, cwd=draft.parent)
+    assert draft.read_text(encoding="utf-8") == DRAFT
+    assert run.stdout.startswith("--- a/draft.md\n+++ b/draft.md\n")
+    assert "-The code is at https://github.com/x/y.   \n" in run.stdout
+    assert "+The code is at <https://github.com/x/y>.   \n" in run.stdout
+    assert "would fix 4 problem(s)" in run.stderr
+    assert run.returncode == 1
+
+    draft.write_text(SAFE_FIXED, encoding="utf-8")
+    clean = blogtool("lint", *ARGS, "--fix-diff", draft.name, cwd=draft.parent)
+    assert clean.stdout == ""
+    assert clean.returncode == 0
+
+
+def test_fix_keeps_bom_crlf_and_trailing_spaces(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.md"
+    raw = ("\ufeff" + DRAFT.replace("\n", "\r\n")).encode("utf-8")
+    path.write_bytes(raw)
+    blogtool("lint", *ARGS, "--fix", path.name, cwd=tmp_path)
+    assert path.read_bytes() == ("\ufeff" + SAFE_FIXED.replace("\n", "\r\n")).encode("utf-8")
+
+
+def test_fix_exit_code_follows_what_remains(tmp_path: Path) -> None:
+    path = tmp_path / "d.md"
+    path.write_text(
+        "# T\n\n<details>\n<summary>Quick Summary</summary>\n</details>\n\nSee https://a.org/b.\n"
+    )
+    run = blogtool("lint", "--flavor", "kramdown", "--fix", path.name, cwd=tmp_path)
+    assert "<https://a.org/b>" in path.read_text(encoding="utf-8")
+    assert "BT101" in run.stdout
+    assert run.returncode == 1
+
+
+def test_fix_refuses_stdin() -> None:
+    result = CliRunner().invoke(main, ["lint", "--fix", "-"], input="x\n")
+    assert result.exit_code == 2
+    assert "name the draft" in result.output
+
+
+def test_a_draft_changed_on_disk_while_fixing_is_not_overwritten(draft: Path, monkeypatch) -> None:
+    import blogtool.fixfiles as fixfiles
+
+    real = fixfiles.fix_text
+    saved = DRAFT + "\nA line the author saved meanwhile.\n"
+
+    def fix_then_edit(*args, **kwargs):  # noqa: ANN002, ANN003
+        outcome = real(*args, **kwargs)
+        draft.write_text(saved, encoding="utf-8")  # an editor saves while blogtool works
+        return outcome
+
+    monkeypatch.setattr(fixfiles, "fix_text", fix_then_edit)
+    result = CliRunner().invoke(main, ["lint", *ARGS, "--fix", str(draft)])
+    assert draft.read_text(encoding="utf-8") == saved
+    assert "changed on disk while it was being fixed; nothing written" in result.output
+    assert result.exit_code == 2
+
+
+def test_write_fixed_refuses_a_changed_draft_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from blogtool.fixfiles import write_fixed
+    from blogtool.stub import DraftChanged
+
+    path = tmp_path / "d.md"
+    path.write_text("new\n", encoding="utf-8")
+    with pytest.raises(DraftChanged):
+        write_fixed(path, "old\n", "fixed\n")
+    assert path.read_text(encoding="utf-8") == "new\n"
+    assert {p.name for p in tmp_path.iterdir()} <= {"d.md", "d.md.lock"}
+    write_fixed(path, "new\n", "fixed\n")
+    assert path.read_text(encoding="utf-8") == "fixed\n"
+
+
+def test_rules_says_whether_a_rule_has_a_fix_and_whether_it_is_safe() -> None:
+    runner = CliRunner()
+    assert "Fix: safe" in runner.invoke(main, ["rules", "BT205"]).output
+    assert "Fix: unsafe" in runner.invoke(main, ["rules", "BT405"]).output
+    assert "Fix: none" in runner.invoke(main, ["rules", "BT101"]).output
+    listed = {
+        r["id"]: r["fix"]
+        for r in json.loads(runner.invoke(main, ["rules", "--format", "json"]).output)
+    }
+    assert listed["BT602"] == "safe"
+    assert listed["BT104"] == "unsafe"
+    assert listed["BT101"] is None
