@@ -23,14 +23,9 @@ DRAFT = (
     "The loss $-\\log σ(β r)$ is small, and the the model is done.\n"
 )
 SAFE_FIXED = (
-    "# Notes\n"
-    "\n"
-    "## 2017\n"
-    "\n"
-    "#### Attention\n"
-    "\n"
-    "The code is at <https://github.com/x/y>.   \n"
-    "The loss $-\\log \\sigma(\\beta r)$ is small, and the model is done.\n"
+    DRAFT.replace("at https://github.com/x/y.", "at <https://github.com/x/y>.")
+    .replace("σ(β r)", "\\sigma(\\beta r)")
+    .replace("the the", "the")
 )
 ARGS = ["--flavor", "kramdown", "--select", "BT205,BT306,BT602,BT405"]
 
