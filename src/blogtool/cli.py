@@ -24,6 +24,8 @@ Exit codes:
   0  no problems, or warnings only
   1  at least one error-level violation
   2  usage error, bad config, unreadable file, or internal error
+With --fix: the same, for what remains. With --fix-diff: 1 when a fix
+would change a draft.
 """
 
 
@@ -205,7 +207,7 @@ def main() -> None:
 @click.option(
     "--unsafe-fixes",
     is_flag=True,
-    help="With --fix or --fix-diff, also apply the unsafe fixes (implies --fix alone).",
+    help="Apply the unsafe fixes too (implies --fix; with --fix-diff, show them too).",
 )
 @click.option(
     "--fix-diff",
