@@ -288,6 +288,12 @@ def lint(
         results.append(FileResult(message.split(":", 1)[0], error=message))
     if fixing:
         from .fixfiles import run as run_fixes
+        from .fixfiles import with_cached_redirects
+
+        if not check_links and not offline:
+            with_cached_redirects(
+                plan, config, registry, files, _split(select), _split(ignore), quiet
+            )
 
         fixed, changed = run_fixes(files, plan, unsafe_fixes, fix_diff, quiet)
         results.extend(fixed)

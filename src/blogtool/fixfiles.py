@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .document import Document
 from .engine import FileResult, LintPlan, lint_document, site_flavor
@@ -144,6 +145,38 @@ def describe(fixes: Sequence[FileFix], write: bool) -> list[str]:
         summary += f" ({refused + skipped} with a fix that was not applied)"
     out.append(summary)
     return out
+
+
+def with_cached_redirects(
+    plan: LintPlan,
+    config: Any,
+    registry: Any,
+    files: Sequence[Path],
+    select: Sequence[str],
+    ignore: Sequence[str],
+    quiet: bool,
+) -> None:
+    """Without ``--check-links``, BT702 still fixes moved URLs, from the link cache alone.
+
+    Adds BT702 (unless ``select``/``ignore`` or config leave it out) to ``plan`` with the
+    cached answers for the drafts' URLs; never a request. ``plan.links`` must be unset.
+    """
+    from dataclasses import replace
+
+    from .commands.links import lint_findings
+    from .engine import select_rules
+    from .linkscan import PERMANENT_REDIRECT
+
+    active = [
+        a
+        for a in select_rules(registry, config, select, ignore, network=True)
+        if a.rule.id == PERMANENT_REDIRECT
+    ]
+    if not active or plan.links is not None:
+        return
+    probe = replace(plan, rules=active)
+    plan.links = lint_findings(probe, config, files, offline=False, quiet=quiet, cached_only=True)
+    plan.rules.append(active[0])
 
 
 def run(

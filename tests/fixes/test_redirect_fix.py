@@ -70,3 +70,33 @@ def test_no_request_is_made_the_fix_reads_the_results_it_is_given(monkeypatch) -
     ]:
         monkeypatch.setattr(module, name, refuse)
     assert fixed(f"<{OLD}>\n") == f"<{NEW}>\n"
+
+
+def test_lint_fix_takes_moved_urls_from_the_link_cache_without_checking(tmp_path, monkeypatch):
+    """``lint --fix`` without ``--check-links``: the cached answer fixes the URL, and the
+    link checker is never started."""
+    from click.testing import CliRunner
+
+    import blogtool.net.linkcheck as linkcheck
+    from blogtool.cli import main
+    from blogtool.net.cache import DiskCache
+
+    # $BLOGTOOL_CACHE_DIR is private to this test; "code" is the answer at the end of the redirect
+    cache = DiskCache.open()
+    cache.put_many(
+        linkcheck.CACHE_NAMESPACE,
+        [(OLD, {"code": 200, "final_url": NEW, "moved_to": NEW, "note": ""})],
+    )
+    cache.close()
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise AssertionError("--fix checked links")
+
+    monkeypatch.setattr(linkcheck, "check_urls", refuse)
+    monkeypatch.setattr(linkcheck, "check_urls_async", refuse)
+    draft = tmp_path / "d.md"
+    draft.write_text(f"# T\n\nRead [the paper]({OLD}) and [that](https://example.com/x).\n")
+    result = CliRunner().invoke(main, ["lint", "--fix", str(draft)], catch_exceptions=False)
+    assert f"[the paper]({NEW})" in draft.read_text()
+    assert "fixed BT702" in result.output
+    assert result.exit_code == 0
