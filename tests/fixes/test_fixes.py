@@ -213,7 +213,7 @@ def test_passes_are_bounded_and_what_is_left_is_reported() -> None:
 
 # ------------------------------------------------------------------ properties on real rules
 
-FIXABLE = ["BT205", "BT306", "BT602", "BT405", "BT104", "BT301", "BT502", "BT505"]
+FIXABLE = ["BT205", "BT306", "BT602", "BT405", "BT104", "BT408", "BT301", "BT502", "BT505"]
 PLAN = make_plan(config_from_table({"flavor": "kramdown"}), select=FIXABLE, registry=REGISTRY)
 
 PIECES = [
@@ -231,7 +231,17 @@ PIECES = [
     "Plain prose with trailing spaces.   ",
     "<!-- a comment with https://example.com/c -->",
 ]
-HEADINGS = ["# Title", "## Section", "#### Deep", "### Mid", "###### Deepest"]
+HEADINGS = [
+    "# Title",
+    "## Section",
+    "#### Deep",
+    "### Mid",
+    "###### Deepest",
+    "## 2017",
+    "## 2019",
+    "## 2018",
+    "### 2016",
+]
 
 
 @st.composite
@@ -271,3 +281,14 @@ def test_line_endings_and_bom_do_not_change_what_is_fixed(raw: str) -> None:
     assert re.findall("\r\n|\r|\n", fixed) == re.findall("\r\n|\r|\n", raw)
     # and the trailing spaces of a line no fix touched
     assert ("   " + raw[-1:] in raw) == ("   " + fixed[-1:] in fixed) or not raw
+
+
+def test_moving_a_year_from_or_to_the_end_of_a_draft_with_no_final_line_break() -> None:
+    plan = make_plan(config_from_table({}), select=["BT408"], registry=REGISTRY)
+    raw = "## 2018\n\nB\n\n## 2019\n\nC\n\n## 2017\n\nA"
+    outcome = fix_text(raw, "d.md", lambda doc: lint_document(doc, plan), unsafe=True)
+    assert outcome.text == "## 2017\n\nA\n\n## 2018\n\nB\n\n## 2019\n\nC"
+    # to the end: the block takes no final line break where the draft had none
+    raw = "## 2019\n\nC\n\n## 2017\n\nA\n\n## 2018\n\nB"
+    outcome = fix_text(raw, "d.md", lambda doc: lint_document(doc, plan), unsafe=True)
+    assert outcome.text == "## 2017\n\nA\n\n## 2018\n\nB\n\n## 2019\n\nC"

@@ -178,3 +178,36 @@ def grammar_fix(text: str, finding) -> Fix | None:  # noqa: ANN001 - a spelling 
             return None
         return article(finding.start, finding.end, finding.suggestions[0], following.group(1))
     return None
+
+
+def move_block(text: str, start: int, end: int, to: int, title: str) -> Fix | None:
+    """Lines ``text[start:end]`` moved to the line that starts at ``to`` (or to the end of
+    the text), keeping the blank-line style around them. Unsafe: the author may have had a
+    reason for the order. ``start`` and ``to`` must start lines."""
+    if start <= to <= end or not all(
+        p == 0 or p >= len(text) or text[p - 1] == "\n" for p in (start, to)
+    ):
+        return None
+    block = text[start:end]
+    lines = block.rstrip("\n")
+    if not lines.strip():
+        return None
+    # blank lines between sections, or none: as around the block, or where it goes
+    spaced = block.endswith("\n\n") or text[max(0, start - 2) : start] == "\n\n"
+    if to > 0:
+        spaced = text[max(0, to - 2) : to] == "\n\n"
+    if end >= len(text):
+        # the last block: the blank lines before it go with it, so the text still ends
+        # with one line break
+        while start > 1 and text[start - 2 : start] == "\n\n":
+            start -= 1
+        if not block.endswith("\n"):  # nor one, where the draft had no final line break
+            start -= 1 if start > 0 else 0
+    remove = Edit(start, end, "")
+    if to >= len(text):
+        before = "" if text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
+        final = "\n" if text.endswith("\n") else ""  # keep a missing final line break missing
+        insert = Edit(len(text), len(text), before + lines + final)
+    else:
+        insert = Edit(to, to, lines + ("\n\n" if spaced else "\n"))
+    return Fix((remove, insert), title, safe=False)

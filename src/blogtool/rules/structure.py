@@ -11,7 +11,7 @@ from ..arxiv_id import InvalidArxivId, parse_arxiv_id
 from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
 from ..papers import HEADING, Entry, entries, references
 from ..registry import Hit, Option, RuleContext, rule
-from ._fixes import heading_level
+from ._fixes import heading_level, move_block
 from ._util import ARXIV_LINK, paper_link, section_year
 from .html import empty_summaries, misplaced_front_matter
 
@@ -586,6 +586,7 @@ def _front_matter_title(doc: Document) -> str | None:
     "BT408",
     "year-order",
     "warning",
+    fix="unsafe",
     options={
         "direction": Option(
             "auto",
@@ -636,7 +637,8 @@ def year_order(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             keep, word = descending, "descending"
         for i, (_, heading) in enumerate(group):
             if i not in keep:
-                yield heading.hit(_out_of_order(group, keep, i, word))
+                hit = heading.hit(_out_of_order(group, keep, i, word))
+                yield replace(hit, fix=_year_move(doc, group, keep, i, word))
 
 
 def _out_of_order(group: list[tuple[int, Heading]], keep: set[int], i: int, word: str) -> str:
@@ -652,6 +654,18 @@ def _out_of_order(group: list[tuple[int, Heading]], keep: set[int], i: int, word
         f"year {year} is out of order: the year sections are {word}, but this one "
         f"{relation} {other[0]} (line {other[1].section.line}); move it"
     )
+
+
+def _year_move(doc: Document, group: list[tuple[int, Heading]], keep: set[int], i: int, word: str):  # noqa: ANN202 - a Fix or None
+    """Move the out-of-order section before the first kept one it should precede, else
+    after the last kept one."""
+    year, heading = group[i]
+    sign = 1 if word == "ascending" else -1
+    kept = [group[j] for j in sorted(keep)]
+    later = [h for y, h in kept if sign * y > sign * year]
+    to = later[0].section.start if later else kept[-1][1].section.end
+    section = heading.section
+    return move_block(doc.text, section.start, section.end, to, f"move the {year} section")
 
 
 def _keep_in_order(values: list[int]) -> set[int]:
