@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from ..document import Document, Link
+from ..document import Document, Link, Section
 from ..violation import Edit, Fix
+from ._util import section_year
 
 _URL_END = frozenset(")> \t\n#\"'")
 
@@ -211,3 +212,23 @@ def move_block(text: str, start: int, end: int, to: int, title: str) -> Fix | No
     else:
         insert = Edit(to, to, lines + ("\n\n" if spaced else "\n"))
     return Fix((remove, insert), title, safe=False)
+
+
+def move_to_year(doc: Document, section: Section, year: int) -> Fix | None:
+    """A paper section moved to the end of the draft's section for ``year``: a sibling of the
+    year section it sits in now. None when the draft has no such section (or several)."""
+    current = section.parent
+    while current is not None and section_year(current) is None:
+        current = current.parent
+    if current is None:
+        return None
+    targets = [
+        s
+        for s in doc.sections
+        if s.level == current.level and s.parent is current.parent and section_year(s) == year
+    ]
+    if len(targets) != 1:
+        return None
+    return move_block(
+        doc.text, section.start, section.end, targets[0].end, f"move it under ## {year}"
+    )

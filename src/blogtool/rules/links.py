@@ -36,7 +36,7 @@ from ..document import (
 )
 from ..papers import entries
 from ..registry import Hit, Option, RuleContext, rule
-from ._fixes import autolink
+from ._fixes import autolink, move_to_year
 from ._util import enclosing_year, innermost_section
 
 # Never searched: code, math, comments, front matter, raw notes. HTML tags, link targets and
@@ -459,6 +459,7 @@ def invalid_arxiv_id(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     "BT207",
     "timeline-mismatch",
     "warning",
+    fix="unsafe",
     options={
         "paper_level": Option(
             0, int, "heading level of a paper section: 0 for any level, or 1-6 for one level"
@@ -512,4 +513,5 @@ def timeline_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             ref.end,
             f"paper {paper.base} is from {calendar.month_name[paper.month]} {paper.year} but "
             f"sits under ## {year}: move it or fix the link",
+            move_to_year(doc, entry.section, paper.year) if entry.section else None,
         )
