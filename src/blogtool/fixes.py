@@ -166,9 +166,11 @@ def apply_edits(raw: str, edits: Iterable[Edit]) -> str:
     return out
 
 
-def shift_back(offset: int, edits: Sequence[Edit]) -> int:
-    """Where ``offset`` in the text after ``edits`` was before them; inside a replacement, the
-    same distance into the replaced span, at most its end."""
+def shift_back(offset: int, edits: Sequence[Edit], before: str = "") -> int:
+    """Where ``offset`` in the text after ``edits`` was in ``before``, the text they were
+    applied to. Inside an inserted block that ``before`` held elsewhere (a moved section),
+    the same place in the block where it was; inside any other replacement, the same
+    distance into the replaced span, at most its end."""
     delta = 0
     for e in sorted(edits, key=lambda e: e.start):
         new_start = e.start + delta
@@ -176,9 +178,27 @@ def shift_back(offset: int, edits: Sequence[Edit]) -> int:
         if offset < new_start:
             break
         if offset < new_end:
+            moved = _moved_from(e, edits, before)
+            if moved is not None:
+                return moved + offset - new_start
             return min(e.start + offset - new_start, e.end)
         delta += len(e.replacement) - (e.end - e.start)
     return offset - delta
+
+
+def _moved_from(insert: Edit, edits: Sequence[Edit], before: str) -> int | None:
+    """Where a removed span of ``edits`` held the inserted text (as many characters into the
+    insert as into the span), or None."""
+    block = insert.replacement
+    if not before or insert.start != insert.end or not block.strip():
+        return None
+    for e in edits:
+        if e.replacement or e is insert:
+            continue
+        at = before.find(block.lstrip("\n").rstrip("\n"), e.start, e.end)
+        if at >= 0:
+            return at - (len(block) - len(block.lstrip("\n")))
+    return None
 
 
 # ------------------------------------------------------------------ "parses the same way"
@@ -256,14 +276,15 @@ def fix_text(
     """Apply the safe fixes (all of them with ``unsafe``) to the file text ``raw``."""
     first = Document.from_text(raw, path)
     state = _State(raw, first, lint(first))
-    history: list[list[Edit]] = []  # the edits of each kept pass, to place notes in ``raw``
+    # the edits of each kept pass and the text they were made on, to place notes in ``raw``
+    history: list[tuple[list[Edit], str]] = []
     applied: list[FixNote] = []
     refused: dict[tuple, FixNote] = {}
 
     def note(doc: Document, v: Violation, reason: str = "") -> FixNote:
-        offset = min(e.start for e in v.fix.edits)
-        for edits in reversed(history):
-            offset = shift_back(offset, edits)
+        offset = doc.offset(v.line, v.col)  # where the finding is, in this pass's text
+        for edits, before in reversed(history):
+            offset = shift_back(offset, edits, before)
         line, col = first.position(offset)
         return FixNote(v.rule_id, line, col, v.fix.title, reason)
 
@@ -290,7 +311,7 @@ def fix_text(
                 after, why = _try(state, good, lint)
             chosen = good
         applied.extend(note(state.doc, v) for v in chosen)
-        history.append(edits_of(chosen))
+        history.append((edits_of(chosen), state.doc.text))
         state = after
     skipped = [
         note(state.doc, v, "not applied within the passes allowed")

@@ -26,8 +26,12 @@ from blogtool.violation import Edit, Fix, Violation
 REGISTRY = load_registry(entry_points=False)
 
 
-def violation(rule_id: str, *edits: Edit, safe: bool = True, title: str = "t") -> Violation:
-    return Violation("d.md", 1, 1, rule_id, "m", fix=Fix(tuple(edits), title, safe))
+def violation(
+    rule_id: str, *edits: Edit, safe: bool = True, doc: Document | None = None
+) -> Violation:
+    """A finding with a fix; with ``doc``, placed where its first edit starts."""
+    line, col = doc.position(min(e.start for e in edits)) if doc is not None else (1, 1)
+    return Violation("d.md", line, col, rule_id, "m", fix=Fix(tuple(edits), "t", safe))
 
 
 # ------------------------------------------------------------------ the file's own characters
@@ -125,7 +129,7 @@ def _todo(doc: Document, replacement: str) -> list[Violation]:
     out = []
     at = doc.text.find("TODO")
     while at >= 0:
-        out.append(violation("BT900", Edit(at, at + 4, replacement)))
+        out.append(violation("BT900", Edit(at, at + 4, replacement), doc=doc))
         at = doc.text.find("TODO", at + 1)
     return out
 
@@ -165,7 +169,7 @@ def test_only_the_bad_fix_of_a_pass_is_refused() -> None:
         found = _todo(doc, "done")
         at = doc.text.find("BAD")
         if at >= 0:
-            found.append(violation("BT902", Edit(at, at + 3, "\n```\n")))
+            found.append(violation("BT902", Edit(at, at + 3, "\n```\n"), doc=doc))
         return found
 
     outcome = fix_text("x TODO y BAD z TODO\n", "d.md", lint)
@@ -179,11 +183,11 @@ def test_notes_give_places_in_the_file_as_read_across_passes() -> None:
     def lint(doc: Document) -> list[Violation]:
         found = []
         if doc.text.startswith("ab"):
-            found.append(violation("BT903", Edit(0, 2, "ABCDEF")))
-            found.append(violation("BT904", Edit(1, 3, "")))
+            found.append(violation("BT903", Edit(0, 2, "ABCDEF"), doc=doc))
+            found.append(violation("BT904", Edit(1, 3, ""), doc=doc))
         if "xy" in doc.text:
             at = doc.text.index("xy")
-            found.append(violation("BT905", Edit(at, at + 2, "XY")))
+            found.append(violation("BT905", Edit(at, at + 2, "XY"), doc=doc))
         return found
 
     outcome = fix_text("abc xy\n", "d.md", lint)
@@ -200,7 +204,7 @@ def test_passes_are_bounded_and_what_is_left_is_reported() -> None:
         # so a pass fixes every other one
         text = doc.text
         return [
-            violation("BT906", Edit(i, i + 2, "b" + text[i + 1]))
+            violation("BT906", Edit(i, i + 2, "b" + text[i + 1]), doc=doc)
             for i, ch in enumerate(text)
             if ch == "a"
         ]
@@ -292,3 +296,14 @@ def test_moving_a_year_from_or_to_the_end_of_a_draft_with_no_final_line_break() 
     raw = "## 2019\n\nC\n\n## 2017\n\nA\n\n## 2018\n\nB"
     outcome = fix_text(raw, "d.md", lambda doc: lint_document(doc, plan), unsafe=True)
     assert outcome.text == "## 2017\n\nA\n\n## 2018\n\nB\n\n## 2019\n\nC"
+
+
+def test_a_fix_inside_a_moved_section_is_named_where_the_reader_left_it() -> None:
+    plan = make_plan(config_from_table({}), select=["BT408", "BT306"], registry=REGISTRY)
+    raw = "## 2017\n\nA\n\n## 2019\n\nC\n\n## 2018\n\nLet $α = 1$.\n"
+    outcome = fix_text(raw, "d.md", lambda doc: lint_document(doc, plan), unsafe=True)
+    assert outcome.text == "## 2017\n\nA\n\n## 2018\n\nLet $\\alpha = 1$.\n\n## 2019\n\nC\n"
+    assert sorted((n.rule_id, n.line, n.col) for n in outcome.applied) == [
+        ("BT306", 11, 6),
+        ("BT408", 9, 1),
+    ]
