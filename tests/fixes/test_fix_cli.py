@@ -157,3 +157,35 @@ def test_rules_says_whether_a_rule_has_a_fix_and_whether_it_is_safe() -> None:
     assert listed["BT602"] == "safe"
     assert listed["BT104"] == "unsafe"
     assert listed["BT101"] is None
+
+
+def test_a_fix_that_breaks_the_draft_is_not_applied_and_is_named(tmp_path: Path, monkeypatch):
+    """A (third-party) rule whose fix would open a code fence: the draft is left as it was."""
+    import blogtool.registry as registry
+    from blogtool.registry import Hit, rule
+    from blogtool.violation import Edit, Fix
+
+    @rule("BT990", "todo-word", "warning", fix="safe")
+    def todo_word(doc, ctx):  # noqa: ANN001, ANN202
+        """The word TODO."""
+        at = doc.text.find("TODO")
+        if at >= 0:
+            yield Hit(at, at + 4, "a TODO", Fix((Edit(at, at + 4, "\n```\n"),), "fence it"))
+
+    real = registry.load_registry
+
+    def with_plugin(entry_points: bool = True):  # noqa: ANN202
+        loaded = real(entry_points=False)
+        loaded.add(todo_word.__blogtool_rule__)
+        return loaded
+
+    monkeypatch.setattr(registry, "load_registry", with_plugin)
+    path = tmp_path / "d.md"
+    text = "# T\n\nA TODO here.\n\n## Next\n\nText.\n"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", "--select", "BT990", "--fix", str(path)])
+    assert path.read_text(encoding="utf-8") == text
+    assert f"{path}:3:3: BT990 fix not applied (fence it): the draft would no longer parse" in (
+        result.output
+    )
+    assert f"{path}:3:3: BT990 a TODO" in result.output
