@@ -79,7 +79,9 @@ def fix_file(path: Path, plan: LintPlan, unsafe: bool, write: bool) -> FileFix:
     try:
         write_fixed(path, raw, outcome.text)
     except StubError as exc:
+        # the findings were those of a text that is not on disk: the error alone is reported
         fixed.result.error = str(exc)
+        fixed.result.violations = []
         return fixed
     fixed.written = True
     return fixed
@@ -122,12 +124,7 @@ def describe(fixes: Sequence[FileFix], write: bool) -> list[str]:
         verb = "fixed" if write else "would fix"
         for n in f.applied:
             out.append(f"{f.result.path}:{n.line}:{n.col}: {verb} {n.rule_id}: {n.title}")
-        for n in o.refused:
-            out.append(
-                f"{f.result.path}:{n.line}:{n.col}: {n.rule_id} fix not applied "
-                f"({n.title}): {n.reason}"
-            )
-        for n in o.skipped:
+        for n in (*o.refused, *o.skipped):
             out.append(
                 f"{f.result.path}:{n.line}:{n.col}: {n.rule_id} fix not applied "
                 f"({n.title}): {n.reason}"
