@@ -295,7 +295,7 @@ def lint(
                 plan, config, registry, files, _split(select), _split(ignore), quiet
             )
 
-        fixed, changed = run_fixes(files, plan, unsafe_fixes, fix_diff, quiet)
+        fixed, changed = run_fixes(files, plan, unsafe_fixes, fix_diff, quiet, jobs)
         results.extend(fixed)
         if fix_diff:
             errors = [r.error for r in results if r.error]

@@ -109,8 +109,20 @@ def write_fixed(path: Path, expected: str, text: str) -> None:
             ) from None
 
 
-def fix_files(paths: Sequence[Path], plan: LintPlan, unsafe: bool, write: bool) -> list[FileFix]:
-    return [fix_file(p, plan, unsafe, write) for p in paths]
+def fix_files(
+    paths: Sequence[Path], plan: LintPlan, unsafe: bool, write: bool, jobs: int = 1
+) -> list[FileFix]:
+    """Fix drafts, in a process pool when there are several and ``jobs`` allows (0: cores)."""
+    import os
+
+    workers = jobs or min(len(paths), os.cpu_count() or 1)
+    if workers <= 1 or len(paths) < 4:
+        return [fix_file(p, plan, unsafe, write) for p in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = len(paths)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fix_file, paths, [plan] * n, [unsafe] * n, [write] * n))
 
 
 def describe(fixes: Sequence[FileFix], write: bool) -> list[str]:
@@ -177,7 +189,7 @@ def with_cached_redirects(
 
 
 def run(
-    paths: Sequence[Path], plan: LintPlan, unsafe: bool, diff: bool, quiet: bool
+    paths: Sequence[Path], plan: LintPlan, unsafe: bool, diff: bool, quiet: bool, jobs: int = 0
 ) -> tuple[list[FileResult], bool]:
     """``lint --fix`` / ``--diff``: fix, print the notes (stderr) or the diffs (stdout).
 
@@ -186,7 +198,7 @@ def run(
     """
     import click
 
-    fixes = fix_files(paths, plan, unsafe, write=not diff)
+    fixes = fix_files(paths, plan, unsafe, write=not diff, jobs=jobs)
     for f in fixes:
         if f.diff:
             click.echo(f.diff, nl=False)

@@ -189,3 +189,11 @@ def test_a_fix_that_breaks_the_draft_is_not_applied_and_is_named(tmp_path: Path,
         result.output
     )
     assert f"{path}:3:3: BT990 a TODO" in result.output
+
+
+def test_fix_over_a_directory_of_drafts_in_worker_processes(tmp_path: Path) -> None:
+    for i in range(5):
+        (tmp_path / f"d{i}.md").write_text(DRAFT, encoding="utf-8")
+    run = blogtool("lint", *ARGS, "--fix", "-j", "2", ".", cwd=tmp_path)
+    assert all((tmp_path / f"d{i}.md").read_text(encoding="utf-8") == SAFE_FIXED for i in range(5))
+    assert "fixed 20 problem(s) in 5 file(s); 5 remain" in run.stderr
