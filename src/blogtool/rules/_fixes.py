@@ -98,23 +98,31 @@ def tex_letter(text: str, start: int, letter: str, command: str) -> Fix | None:
 
 # ------------------------------------------------------------------ grammar
 
-# First letters whose sound the letters decide, in a lower-case word with a vowel near its
-# start: "h" (an hour, a house), "u" (a unit, an update) and acronyms written in lower case
-# (an rnn, an lstm) are left to the author.
+# First letters whose sound the letters decide: "h" (an hour, a house) and "u" (a unit, an
+# update) are left to the author, and so is any word that is not a common English word
+# (an lstm, an sde, an mle: acronyms written in lower case are read by their letters).
 _SURE_AN = frozenset("aeio")
 _SURE_A = frozenset("bcdfgjklmnpqrstvwxyz")
+_COMMON = 1000  # lexicon frequency of a word common enough to be read as a word
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _NEXT = re.compile(r"[ \t]+[\[(*_\"'\u201c\u2018]*(\S+)")
 
 
 def article(start: int, end: int, right: str, following: str) -> Fix | None:
     """``a``/``an`` corrected where the following word's sound is certain from its letters."""
+    from ..spelling.lexicon import LexiconUnavailable, load_lexicon
+
     word = _WORD.match(following)
-    if word is None or len(word.group(0)) < 3 or not re.search("[aeiouy]", word.group(0)[:3]):
+    if word is None:
         return None
-    first = word.group(0)[0]
-    wants_an = right.lower() == "an"
-    if first not in (_SURE_AN if wants_an else _SURE_A):
+    first_part = word.group(0).split("-")[0]
+    if word.group(0)[0] not in (_SURE_AN if right.lower() == "an" else _SURE_A):
+        return None
+    try:
+        common = load_lexicon().frequent(first_part) >= _COMMON
+    except LexiconUnavailable:
+        return None
+    if not common:
         return None
     return replace(start, end, right, f"write {right!r} before {word.group(0)!r}")
 
