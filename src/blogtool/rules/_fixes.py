@@ -15,6 +15,8 @@ from ..violation import Edit, Fix
 from ._util import section_year
 
 _URL_END = frozenset(")> \t\n#\"'")
+_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?([^/?#:]+)")
+_OPEN_ANCHOR = re.compile(r"<a\b[^>]*>(?:(?!</a>).)*$", re.I)
 
 
 def replace(start: int, end: int, replacement: str, title: str, safe: bool = True) -> Fix:
@@ -34,6 +36,12 @@ def autolink(doc: Document, link: Link) -> Fix | None:
     written = doc.text[link.start : link.end]
     if not written or any(c in written for c in " \t\n<>"):
         return None
+    host = _HOST.match(written)
+    if host is None or ("." not in host.group(1) and host.group(1).lower() != "localhost"):
+        return None  # "http://www." written about URLs, not a link to one
+    line_start = doc.text.rfind("\n", 0, link.start) + 1
+    if _OPEN_ANCHOR.search(doc.text, line_start, link.start):
+        return None  # the text of an HTML <a>: a link inside a link
     if "://" in written:
         target = written
     elif written.lower().startswith("www."):
@@ -103,6 +111,11 @@ def tex_letter(text: str, start: int, letter: str, command: str) -> Fix | None:
 # (an lstm, an sde, an mle: acronyms written in lower case are read by their letters).
 _SURE_AN = frozenset("aeio")
 _SURE_A = frozenset("bcdfgjklmnpqrstvwxyz")
+# Words no article stands before: next to them the slip is elsewhere ("An the" for "And the").
+_NO_ARTICLE = frozenset(
+    "the a an this that these those my your his her its our their and or but nor of to in on "
+    "at by for with from is are was were be been not no".split()
+)
 _COMMON = 1000  # lexicon frequency of a word common enough to be read as a word
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _NEXT = re.compile(r"[ \t]+[\[(*_\"'\u201c\u2018]*(\S+)")
@@ -118,6 +131,8 @@ def article(start: int, end: int, right: str, following: str) -> Fix | None:
     first_part = word.group(0).split("-")[0]
     if word.group(0)[0] not in (_SURE_AN if right.lower() == "an" else _SURE_A):
         return None
+    if first_part in _NO_ARTICLE:
+        return None  # "An the second..." is "And the", not "A the"
     try:
         common = load_lexicon().frequent(first_part) >= _COMMON
     except LexiconUnavailable:
@@ -128,6 +143,12 @@ def article(start: int, end: int, right: str, following: str) -> Fix | None:
 
 
 _REPEAT = re.compile(r"(\w+)(\s+)(\w+)")
+# Repeats that can be meant: grammatical ("what it is is", "fed in in the past", "those who
+# do do") and emphatic ("many many", "etc etc", "hint hint"). BT602 still reports them.
+_MAY_REPEAT = frozenset(
+    "is was in on up out off over down do does did had that "
+    "many very really so no yes etc hint much more far long well bye ha".split()
+)
 
 
 def repeated_word(text: str, start: int, end: int) -> Fix | None:
@@ -139,6 +160,12 @@ def repeated_word(text: str, start: int, end: int) -> Fix | None:
     m = _REPEAT.fullmatch(text, start, end)
     if m is None or m.group(1).lower() != m.group(3).lower():
         return None
+    if m.group(1).lower() in _MAY_REPEAT:
+        return None
+    before = re.search(r"(\w+)\s+$", text[max(0, start - 40) : start])
+    after = re.match(r"\s+(\w+)", text[end : end + 40])
+    if any(w is not None and w.group(1).lower() == m.group(1).lower() for w in (before, after)):
+        return None  # "poem poem poem": three times is meant
     word = m.group(3)
     title = f"remove the repeated {word!r}"
     if "\n" not in m.group(2):
