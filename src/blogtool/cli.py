@@ -72,6 +72,11 @@ LAZY_COMMANDS = {
         "report",
         "Report the TODO coverage of drafts: files or directories (every *.md below).",
     ),
+    "server": (
+        "blogtool.commands.server",
+        "server",
+        "Run the language server (LSP) over stdio, for editors.",
+    ),
     "stub": (
         "blogtool.commands.stub",
         "stub",
@@ -379,19 +384,14 @@ def _write_report(path: Path, text: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(rule: str | None, fmt: str) -> None:
     """List every rule, or print one rule's documentation (by id or name)."""
-    from .registry import load_registry
+    from .registry import load_registry, rule_help
 
     registry = load_registry()
     if rule:
         found = registry.get(rule)
         if found is None:
             raise Trouble(f"unknown rule {rule!r}; `blogtool rules` lists them")
-        click.echo(f"{found.id} {found.name} (default severity: {found.severity})\n")
-        click.echo(found.doc)
-        if found.options:
-            click.echo("\nOptions:")
-            for name, opt in found.options.items():
-                click.echo(f"  {name} = {opt.default!r}  {opt.help}")
+        click.echo(rule_help(found))
         return
     if fmt == "json":
         import json

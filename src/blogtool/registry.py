@@ -106,6 +106,16 @@ class Rule:
         return self.doc.splitlines()[0].strip()
 
 
+def rule_help(r: Rule) -> str:
+    """A rule's documentation as ``blogtool rules ID`` prints it (the server's hover too)."""
+    text = f"{r.id} {r.name} (default severity: {r.severity})\n\n{r.doc}"
+    if r.options:
+        text += "\n\nOptions:"
+        for name, opt in r.options.items():
+            text += f"\n  {name} = {opt.default!r}  {opt.help}"
+    return text
+
+
 def rule(
     rule_id: str,
     name: str,
