@@ -202,6 +202,12 @@ def main() -> None:
     "Default: the config's flavor, else detected from the site (_config.yml: kramdown, "
     "hugo.toml: goldmark, neither: gfm).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Lint, then lint again each draft that changes on disk, until Ctrl-C (exit 0). "
+    "Not with - (stdin), --output, --diff or the baseline options.",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -220,6 +226,7 @@ def lint(
     check_links: bool,
     offline: bool,
     flavor: str | None,
+    watch: bool,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
@@ -246,6 +253,18 @@ def lint(
         )
     except ConfigError as exc:
         raise Trouble(str(exc)) from None
+
+    if watch:
+        refused = {"-": "-" in path_list, "--output": output, "--diff": diff_ref}
+        refused |= {"--baseline": baseline, "--write-baseline": write_baseline}
+        used = [name for name, value in refused.items() if value]
+        if used:
+            raise click.UsageError(f"--watch does not go with {', '.join(used)}")
+        from .commands.watch import watch_from_lint
+
+        options = dict(fmt=fmt, force_exclude=force_exclude, jobs=jobs, config_path=config_path)
+        options |= dict(select=_split(select), ignore=_split(ignore), flavor=flavor)
+        watch_from_lint(path_list, config, plan, registry, options)
 
     results: list[FileResult] = []
     stdin_text: str | None = None
