@@ -352,3 +352,27 @@ def test_single_edit_is_the_changed_middle() -> None:
     assert single_edit("abcdef", "abXYcdef") == (2, 2, "XY")
     assert single_edit("aaa", "aaaa") == (3, 3, "a")
     assert single_edit("same", "same") == (4, 4, "")
+
+
+def test_a_draft_that_breaks_the_parser_is_a_message_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import blogtool.server as server_module
+
+    def explode(text: str, path: str) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    (tmp_path / "blogtool.toml").write_text('select = ["BT107"]\n', encoding="utf-8")
+    server = server_module.BlogtoolServer()
+    uri = (tmp_path / "post.md").as_uri()
+    said: list[tuple[str, Any]] = []
+    assert server.lint_now(uri, "# T\n\nTODO: x\n", 1, said) is not None and not said
+    monkeypatch.setattr(server_module.Document, "from_text", explode)
+    assert server.lint_now(uri, "# T\n", 2, said) is None
+    assert said == [
+        (
+            f"blogtool could not lint {tmp_path / 'post.md'}: RecursionError: "
+            "maximum recursion depth exceeded",
+            types.MessageType.Error,
+        )
+    ]

@@ -302,10 +302,16 @@ class BlogtoolServer(LanguageServer):
     # --- configuration
 
     def forget_configs(self) -> None:
-        self.state.config_of_dir.clear()
-        self.state.configs.clear()
-        self.state.flavor_of_dir.clear()
+        """Read every config again (a config file changed), and lint every open draft."""
+
+        def forget() -> None:  # in the lint thread, which alone reads these caches
+            self.state.config_of_dir.clear()
+            self.state.configs.clear()
+            self.state.flavor_of_dir.clear()
+
+        self.linter.submit(forget)
         self.state.said.clear()
+        self.relint_all()
 
     def config_for(self, path: Path | None) -> _ConfigEntry:
         """The plan for a draft at ``path`` (None: an unsaved buffer), loaded once per config
@@ -321,8 +327,7 @@ class BlogtoolServer(LanguageServer):
         entry = self.state.configs.get(config_path)
         if entry is not None and entry.mtime == mtime:
             return entry
-        if entry is not None:  # the file changed: its errors may be new, say them again
-            self.state.said.clear()
+        if entry is not None:  # the file changed: the site around a draft may have too
             self.state.flavor_of_dir.clear()
         entry = _ConfigEntry(mtime)
         try:
@@ -352,14 +357,18 @@ class BlogtoolServer(LanguageServer):
 
     # --- linting
 
-    def lint_now(self, uri: str, source: str, version: int | None) -> Linted | None:
-        """Lint one buffer (in the lint thread). None when its config is bad (said)."""
+    def lint_now(
+        self, uri: str, source: str, version: int | None, said: list[tuple[str, Any]]
+    ) -> Linted | None:
+        """Lint one buffer, in the lint thread; None when it could not be linted. What the
+        user should be told goes into ``said``, for the event loop's thread to send: the
+        connection is written from that thread only."""
         from .engine import lint_document
 
         path = _path_of(uri)
         entry = self.config_for(path)
         if entry.error is not None:
-            self.say(f"blogtool: {entry.error}")
+            said.append((f"blogtool: {entry.error}", types.MessageType.Error))
             return None
         positions = PositionMap(source)
         name = str(path) if path is not None else uri
@@ -370,10 +379,11 @@ class BlogtoolServer(LanguageServer):
             violations = lint_document(doc, entry.plan, notices, self.flavor_for(entry.plan, path))
         except Exception as exc:  # noqa: BLE001 - a draft that breaks the parser is one message
             log.exception("lint of %s failed", uri)
-            self.say(f"blogtool could not lint {name}: {type(exc).__name__}: {exc}")
+            problem = f"blogtool could not lint {name}: {type(exc).__name__}: {exc}"
+            said.append((problem, types.MessageType.Error))
             return None
         for notice in [*notices, *dict.fromkeys(doc.memo.get("warnings", ()))]:
-            self.say(f"blogtool: {notice}", types.MessageType.Warning)
+            said.append((f"blogtool: {notice}", types.MessageType.Warning))
         diagnostics = [to_diagnostic(v, positions, self.docs_url) for v in violations]
         return Linted(version, source, positions, doc, violations, diagnostics)
 
@@ -382,7 +392,10 @@ class BlogtoolServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         source, version = document.source, document.version
         loop = asyncio.get_running_loop()
-        linted = await loop.run_in_executor(self.linter, self.lint_now, uri, source, version)
+        said: list[tuple[str, Any]] = []
+        linted = await loop.run_in_executor(self.linter, self.lint_now, uri, source, version, said)
+        for message, kind in said:
+            self.say(message, kind)
         if linted is None:
             return None
         current = self.workspace.text_documents.get(uri)
@@ -428,6 +441,11 @@ class BlogtoolServer(LanguageServer):
         if pending is not None:
             pending.cancel()
         return await self.lint(uri)
+
+    async def config_entry(self, uri: str) -> _ConfigEntry:
+        """The config of a draft, looked up in the lint thread (which owns the caches)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.linter, self.config_for, _path_of(uri))
 
     def relint_all(self) -> None:
         for uri in list(self.workspace.text_documents):
@@ -603,7 +621,6 @@ def create_server() -> BlogtoolServer:
         # a config file open in the editor: its modification time moved
         if Path(params.text_document.uri).name in CONFIG_NAMES:
             server.forget_configs()
-            server.relint_all()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
@@ -620,7 +637,6 @@ def create_server() -> BlogtoolServer:
     def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
         if any(Path(change.uri).name in CONFIG_NAMES for change in params.changes):
             server.forget_configs()
-            server.relint_all()
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -761,7 +777,7 @@ async def _add_paper(server: BlogtoolServer, uri: str, raw_id: str) -> None:
         server.say(f"blogtool: invalid arXiv ID {raw_id!r}: {exc}")
         return
     source, version = document.source, document.version
-    entry = server.config_for(_path_of(uri))
+    entry = await server.config_entry(uri)
     if entry.error is not None:
         server.say(f"blogtool: {entry.error}")
         return
