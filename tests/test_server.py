@@ -376,3 +376,18 @@ def test_a_draft_that_breaks_the_parser_is_a_message_not_a_crash(
             types.MessageType.Error,
         )
     ]
+
+
+def test_a_config_edited_without_a_notification_is_read_again_on_the_next_lint(
+    client: LspClient, project: Path
+) -> None:
+    uri = open_draft(client, project)
+    assert "BT107" in by_code(client.diagnostics(uri, 1))
+    config = project / "blogtool.toml"
+    config.write_text('flavor = "kramdown"\nselect = ["XT900"]\n', encoding="utf-8")
+    later = config.stat().st_mtime_ns + 5_000_000_000  # a clock that did not tick in between
+    os.utime(config, ns=(later, later))
+    client.change(uri, 2, [{"text": DRAFT + "\nMore teh.\n"}])
+    found = by_code(client.diagnostics(uri, 2))
+    assert list(found) == ["XT900"] and len(found["XT900"]) == 2
+    assert client.close() == 0
