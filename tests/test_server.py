@@ -228,6 +228,25 @@ def test_a_bad_config_is_a_window_message_and_a_fixed_one_is_reloaded(
     assert client.close() == 0
 
 
+def test_only_markdown_buffers_are_linted(client: LspClient, project: Path) -> None:
+    client.initialize(project)
+    notes = (project / "notes.txt").as_uri()
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": notes, "languageId": "plaintext", "version": 1, "text": "teh"}},
+    )
+    draft = (project / "draft.markdown").as_uri()
+    client.notify(  # no languageId the server knows: the file name says Markdown
+        "textDocument/didOpen",
+        {"textDocument": {"uri": draft, "languageId": "", "version": 1, "text": "teh\n"}},
+    )
+    assert [d["code"] for d in client.diagnostics(draft, 1)] == ["XT900"]
+    # one lint at a time, in order: the text file's would have been published first
+    published = [m for m in client.seen if m.get("method") == "textDocument/publishDiagnostics"]
+    assert published == []
+    assert client.close() == 0
+
+
 def test_exit_without_shutdown_is_exit_code_1(client: LspClient, project: Path) -> None:
     client.initialize(project)
     client.notify("exit")

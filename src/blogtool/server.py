@@ -390,6 +390,8 @@ class BlogtoolServer(LanguageServer):
     async def lint(self, uri: str) -> Linted | None:
         """Lint the buffer as it is now and publish; the result stays for actions and hovers."""
         document = self.workspace.get_text_document(uri)
+        if not is_markdown(uri, document.language_id):
+            return None  # a client that sends every buffer: a TOML or Python file is not a draft
         source, version = document.source, document.version
         loop = asyncio.get_running_loop()
         said: list[tuple[str, Any]] = []
@@ -474,6 +476,15 @@ class BlogtoolServer(LanguageServer):
                 ]
             )
         return types.WorkspaceEdit(changes={uri: list(edits)})
+
+
+def is_markdown(uri: str, language_id: str | None) -> bool:
+    """Whether a buffer is a draft: Markdown by the editor's word, or by its name."""
+    from .sources import MARKDOWN_SUFFIXES
+
+    if language_id in ("markdown", "mdx"):
+        return True
+    return uri.lower().endswith((*MARKDOWN_SUFFIXES, ".mdx"))
 
 
 def _mtime(path: Path | None) -> int | None:
