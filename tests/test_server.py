@@ -360,6 +360,23 @@ def test_a_bom_and_crlf_keep_lines_and_shift_the_first_line() -> None:
     assert positions.offset(types.Position(line=1, character=1)) == 4  # "ab\nc|d"
 
 
+def test_a_diagnostic_carries_code_source_severity_and_an_optional_docs_link() -> None:
+    from blogtool.server import to_diagnostic
+    from blogtool.violation import Severity, Violation
+
+    positions = PositionMap("😀 x\n")
+    found = Violation("p.md", 1, 2, "BT205", "bare", Severity.INFO, 1, 4, "bare-url")
+    plain = to_diagnostic(found, positions)
+    assert (plain.code, plain.source, plain.code_description) == ("BT205", "blogtool", None)
+    assert plain.severity == types.DiagnosticSeverity.Information
+    assert (plain.range.start.character, plain.range.end.character) == (2, 4)
+    linked = to_diagnostic(found, positions, "https://example.org/rules/{id}-{name}")
+    assert linked.code_description.href == "https://example.org/rules/BT205-bare-url"
+    # no end recorded: one character, so editors draw something
+    bare = to_diagnostic(Violation("p.md", 1, 3, "BT1", "m"), positions)
+    assert (bare.range.start.character, bare.range.end.character) == (3, 4)
+
+
 def test_fixes_that_overlap_are_not_applied_together() -> None:
     first = Fix((Edit(0, 3, "x"),), "a")
     inside = Fix((Edit(1, 2, "y"),), "b")
