@@ -361,7 +361,7 @@ def test_a_bom_and_crlf_keep_lines_and_shift_the_first_line() -> None:
 
 
 def test_a_diagnostic_carries_code_source_severity_and_an_optional_docs_link() -> None:
-    from blogtool.server import to_diagnostic
+    from blogtool.server import _usable_template, to_diagnostic
     from blogtool.violation import Severity, Violation
 
     positions = PositionMap("😀 x\n")
@@ -372,6 +372,13 @@ def test_a_diagnostic_carries_code_source_severity_and_an_optional_docs_link() -
     assert (plain.range.start.character, plain.range.end.character) == (2, 4)
     linked = to_diagnostic(found, positions, "https://example.org/rules/{id}-{name}")
     assert linked.code_description.href == "https://example.org/rules/BT205-bare-url"
+    assert [_usable_template(u) for u in ("x/{id}", "x/{id}/{oops}", "x/{", "x", None)] == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
     # no end recorded: one character, so editors draw something
     bare = to_diagnostic(Violation("p.md", 1, 3, "BT1", "m"), positions)
     assert (bare.range.start.character, bare.range.end.character) == (3, 4)

@@ -478,6 +478,17 @@ class BlogtoolServer(LanguageServer):
         return types.WorkspaceEdit(changes={uri: list(edits)})
 
 
+def _usable_template(url: object) -> bool:
+    """A ruleDocsUrl that names the rule and formats (stray braces would break every lint)."""
+    if not isinstance(url, str) or "{id}" not in url:
+        return False
+    try:
+        url.format(id="BT101", name="empty-quick-summary")
+    except (KeyError, IndexError, ValueError):
+        return False
+    return True
+
+
 def is_markdown(uri: str, language_id: str | None) -> bool:
     """Whether a buffer is a draft: Markdown by the editor's word, or by its name."""
     from .sources import MARKDOWN_SUFFIXES
@@ -590,7 +601,7 @@ def create_server() -> BlogtoolServer:
         options = params.initialization_options
         if isinstance(options, dict):
             url = options.get("ruleDocsUrl")
-            server.docs_url = url if isinstance(url, str) and "{id}" in url else None
+            server.docs_url = url if _usable_template(url) else None
             debounce = options.get("debounceMs")
             if isinstance(debounce, int | float) and 0 <= debounce <= 10_000:
                 server.debounce = debounce / 1000
