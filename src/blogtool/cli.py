@@ -74,6 +74,11 @@ LAZY_COMMANDS = {
         "report",
         "Report the TODO coverage of drafts: files or directories (every *.md below).",
     ),
+    "server": (
+        "blogtool.commands.server",
+        "server",
+        "Run the language server (LSP) over stdio, for editors.",
+    ),
     "stub": (
         "blogtool.commands.stub",
         "stub",
@@ -214,6 +219,12 @@ def main() -> None:
     is_flag=True,
     help="Print the unified diff the fixes would make and write nothing (exit 1 if any).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Lint, then lint again each draft that changes on disk, until Ctrl-C (exit 0). "
+    "Not with - (stdin), --output, --diff or the baseline options.",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -235,6 +246,7 @@ def lint(
     fix: bool,
     unsafe_fixes: bool,
     fix_diff: bool,
+    watch: bool,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
@@ -261,6 +273,19 @@ def lint(
         )
     except ConfigError as exc:
         raise Trouble(str(exc)) from None
+
+    if watch:
+        refused = {"-": "-" in path_list, "--output": output, "--diff": diff_ref}
+        refused |= {"--baseline": baseline, "--write-baseline": write_baseline}
+        refused |= {"--fix": fix, "--unsafe-fixes": unsafe_fixes, "--fix-diff": fix_diff}
+        used = [name for name, value in refused.items() if value]
+        if used:
+            raise click.UsageError(f"--watch does not go with {', '.join(used)}")
+        from .commands.watch import watch_from_lint
+
+        options = dict(fmt=fmt, force_exclude=force_exclude, jobs=jobs, config_path=config_path)
+        options |= dict(select=_split(select), ignore=_split(ignore), flavor=flavor)
+        watch_from_lint(path_list, config, plan, registry, options)
 
     results: list[FileResult] = []
     stdin_text: str | None = None
@@ -414,32 +439,19 @@ def _write_report(path: Path, text: str) -> None:
         raise Trouble(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
-FIX_HELP = {
-    "safe": "safe: `blogtool lint --fix` applies it",
-    "unsafe": "unsafe: applied only with `blogtool lint --unsafe-fixes` (check the result)",
-    None: "none: fix it by hand",
-}
-
-
 @main.command()
 @click.argument("rule", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(rule: str | None, fmt: str) -> None:
     """List every rule, or print one rule's documentation (by id or name)."""
-    from .registry import load_registry
+    from .registry import load_registry, rule_help
 
     registry = load_registry()
     if rule:
         found = registry.get(rule)
         if found is None:
             raise Trouble(f"unknown rule {rule!r}; `blogtool rules` lists them")
-        click.echo(f"{found.id} {found.name} (default severity: {found.severity})\n")
-        click.echo(found.doc)
-        click.echo(f"\nFix: {FIX_HELP[found.fix]}")
-        if found.options:
-            click.echo("\nOptions:")
-            for name, opt in found.options.items():
-                click.echo(f"  {name} = {opt.default!r}  {opt.help}")
+        click.echo(rule_help(found))
         return
     if fmt == "json":
         import json

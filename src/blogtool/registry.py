@@ -111,6 +111,24 @@ class Rule:
         return self.doc.splitlines()[0].strip()
 
 
+FIX_HELP = {
+    "safe": "safe: `blogtool lint --fix` applies it",
+    "unsafe": "unsafe: applied only with `blogtool lint --unsafe-fixes` (check the result)",
+    None: "none: fix it by hand",
+}
+
+
+def rule_help(r: Rule) -> str:
+    """A rule's documentation as ``blogtool rules ID`` prints it (the server's hover too)."""
+    text = f"{r.id} {r.name} (default severity: {r.severity})\n\n{r.doc}"
+    text += f"\n\nFix: {FIX_HELP[r.fix]}"
+    if r.options:
+        text += "\n\nOptions:"
+        for name, opt in r.options.items():
+            text += f"\n  {name} = {opt.default!r}  {opt.help}"
+    return text
+
+
 def rule(
     rule_id: str,
     name: str,
