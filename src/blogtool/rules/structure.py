@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..arxiv_id import InvalidArxivId, parse_arxiv_id
-from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
+from ..content import content_text
+from ..details import MEDIA_TAG
+from ..document import HTML_TAG, Document, Section, blank_spans
+from ..frontmatter import misplaced_front_matter
 from ..papers import HEADING, Entry, entries, references
 from ..registry import Hit, Option, RuleContext, rule
 from ._util import ARXIV_LINK, paper_link, section_year
-from .html import empty_summaries, misplaced_front_matter
 
 _PAPER_LEVEL = Option(3, int, "heading level of a paper section (### by default)")
 _LINK_LABELS = [
@@ -28,9 +30,7 @@ _LINK_LABELS = [
     "url",
 ]
 _FIGURE_TAG = re.compile(r"<figure\b", re.I)
-_MEDIA_TAG = re.compile(r"<(?:img|video|iframe|picture|svg|audio|embed|object|table)\b", re.I)
 _WORD = re.compile(r"[^\W_]+")
-_NOT_CONTENT = frozenset({COMMENT, REF_DEFINITION})
 
 
 @dataclass(frozen=True)
@@ -71,26 +71,6 @@ def headings(doc: Document) -> list[Heading]:
         body_start = min(line_end + 1, len(doc.text))
         found.append(Heading(section, raw, line_end, body_start))
     return found
-
-
-def content_text(doc: Document, also: frozenset[str] = frozenset()) -> str:
-    """``doc.text`` with what a reader does not see as content blanked: comments, link
-    reference definitions, horizontal rules, empty ``<details>`` blocks, the markers of a
-    commented-out post or of a repaired unclosed comment (and the region kinds in ``also``).
-    """
-    text = doc.masked(_NOT_CONTENT | also)
-    spans = [(b.start, b.end) for b in empty_summaries(doc)]
-    for token in doc.tokens:
-        if token.type == "hr" and token.level == 0 and token.map is not None:
-            first, last = token.map
-            end = doc.line_starts[last] if last < len(doc.line_starts) else len(doc.text)
-            spans.append((doc.line_starts[first], end))
-    for problem in doc.problems:
-        if problem.kind == "commented_out":
-            spans += [(problem.start, problem.start + 4), (problem.end - 3, problem.end)]
-        elif problem.kind == "unclosed_comment":
-            spans.append((problem.start, problem.end))
-    return blank_spans(text, spans)
 
 
 def _is_blank(text: str, start: int, end: int) -> bool:
@@ -212,7 +192,7 @@ def _is_figure(tokens: list, i: int) -> bool:
     if token.type in _CAPTIONED:
         return True
     if token.type == "html_block":
-        return bool(_MEDIA_TAG.search(token.content) or _FIGURE_TAG.search(token.content))
+        return bool(MEDIA_TAG.search(token.content) or _FIGURE_TAG.search(token.content))
     if token.type != "paragraph_close" or i < 2:
         return False
     children = [
@@ -284,7 +264,7 @@ def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         if entry.in_heading:
             start = min(start, heading.line_end)
         media = any(
-            doc.kind_at(m.start()) == HTML_TAG for m in _MEDIA_TAG.finditer(doc.text, start, end)
+            doc.kind_at(m.start()) == HTML_TAG for m in MEDIA_TAG.finditer(doc.text, start, end)
         )
         words = [w for w in _WORD.findall(content, start, end) if not w.isdigit()]
         if media or any(w.casefold() not in labels for w in words):
