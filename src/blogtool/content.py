@@ -21,11 +21,7 @@ def content_text(doc: Document, also: frozenset[str] = frozenset()) -> str:
     """
     text = doc.masked(_NOT_CONTENT | also)
     spans = [(b.start, b.end) for b in empty_summaries(doc)]
-    for token in doc.tokens:
-        if token.type == "hr" and token.level == 0 and token.map is not None:
-            first, last = token.map
-            end = doc.line_starts[last] if last < len(doc.line_starts) else len(doc.text)
-            spans.append((doc.line_starts[first], end))
+    spans += [(b.start, b.end) for b in doc.blocks if b.kind == "hr"]
     for problem in doc.problems:
         if problem.kind == "commented_out":
             spans += [(problem.start, problem.start + 4), (problem.end - 3, problem.end)]

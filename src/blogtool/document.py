@@ -158,6 +158,65 @@ class RawNote:
     opens: bool = True
 
 
+@dataclass(frozen=True)
+class Block:
+    """A top-level block of the draft: a paragraph, a heading, a list, a table, a code
+    block, an HTML block ... ``kind`` is markdown-it's name for it (``paragraph``,
+    ``heading``, ``hr``, ``fence``, ``code_block``, ``html_block``, ``table``,
+    ``bullet_list``, ``ordered_list``, ``blockquote``, ``math_block``, ``amsmath`` ...)."""
+
+    kind: str
+    line: int  # 1-based first line
+    end_line: int  # 1-based last line (a list keeps the blank line after it)
+    start: int  # offset of the first line
+    end: int  # offset just past the last line (its newline included)
+    content: str = ""  # a leaf block's content as parsed (the raw HTML of an HTML block)
+    only_images: bool = False  # a paragraph that holds images and nothing else
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The YAML front matter on line 1: its span (fences included) and its top-level
+    ``key: value`` lines.
+
+    ``fields`` maps each top-level key to its value as a string: outer quotes and spaces
+    dropped, and a ``#`` comment after an unquoted value. Nested keys, list items and
+    the lines of a multi-line value are not fields. ``spans`` maps each key to the offsets
+    of its value in ``Document.text`` (quotes included), for a rule that reports or checks
+    the value where it is written.
+    """
+
+    start: int
+    end: int
+    fields: dict[str, str]
+    spans: dict[str, tuple[int, int]]
+
+    @classmethod
+    def read(cls, text: str, start: int, end: int) -> FrontMatter:
+        fields: dict[str, str] = {}
+        spans: dict[str, tuple[int, int]] = {}
+        for m in _FRONT_MATTER_FIELD.finditer(text, start, end):
+            key = m.group(1)
+            if key in fields:
+                continue  # YAML keeps one; the first is what a reader sees first
+            value, s = m.group(2), m.start(2)
+            quoted = _QUOTED_VALUE.fullmatch(value)
+            if quoted is not None:
+                fields[key], e = quoted.group(2), s + quoted.end(1) + len(quoted.group(2)) + 1
+            else:
+                comment = _YAML_COMMENT.search(value)
+                fields[key] = value[: comment.start()] if comment else value
+                e = s + len(fields[key])
+            spans[key] = (s, e)
+        return cls(start, end, fields, spans)
+
+
+# A top-level ``key: value`` line (no indent; a key alone on its line has an empty value).
+_FRONT_MATTER_FIELD = re.compile(r"^([A-Za-z_][\w.-]{0,60})[ \t]*:(?:[ \t]+|$)(.*?)[ \t]*$", re.M)
+_QUOTED_VALUE = re.compile(r"([\"'])(.*?)\1(?:[ \t]+#.*)?")
+_YAML_COMMENT = re.compile(r"[ \t]+#.*$")
+
+
 @dataclass(eq=False)
 class Section:
     level: int
@@ -170,6 +229,9 @@ class Section:
     parent: Section | None = None
     children: list[Section] = field(default_factory=list)
     title_col: int = 1
+    raw_title: str = ""  # the heading's inline Markdown, as written
+    heading_end: int = 0  # offset of the end of the heading's last line (a setext one has two)
+    body_start: int = 0  # offset of the first line after the heading
 
     @property
     def body_end_line(self) -> int:
@@ -177,6 +239,11 @@ class Section:
         if self.children:
             return self.children[0].line - 1
         return self.end_line
+
+    @property
+    def body_end(self) -> int:
+        """Offset where the section's own body ends: its first child heading, or its end."""
+        return self.children[0].start if self.children else self.end
 
     def __repr__(self) -> str:
         return f"Section({self.level}, {self.title!r}, lines {self.line}-{self.end_line})"
@@ -201,7 +268,9 @@ class Document:
         self.raw_notes: list[RawNote] = []
         self._quote_fences: list[tuple[int, int]] = []  # the quote runs blanked for the parse
         self.sections: list[Section] = []
-        self.front_matter: Region | None = None
+        self.front_matter: FrontMatter | None = None
+        self.blocks: list[Block] = []  # top-level blocks, in order
+        self.html_block_lines: set[int] = set()  # 1-based lines of HTML blocks (any depth)
         self.references: dict[str, str] = {}
         self.footnotes: set[str] = set()
         self.quote_lines: set[int] = set()  # 1-based lines inside a blockquote
@@ -243,6 +312,7 @@ class Document:
         }
         self._blank_repaired_markers()
         self._walk_blocks(tokens)
+        self._find_top_blocks(tokens)
         self._find_reference_definitions(tokens)
         self._mark_liquid()
         self._find_raw_notes()
@@ -324,7 +394,7 @@ class Document:
             if ttype == "front_matter":
                 start, end = self._line_span(first, last)
                 self._mark(FRONT_MATTER, start, end)
-                self.front_matter = Region(FRONT_MATTER, start, end)
+                self.front_matter = FrontMatter.read(self.text, start, end)
             elif ttype == "fence":
                 self._mark(CODE_FENCE, *self._line_span(first, last))
             elif ttype == "code_block":
@@ -337,10 +407,30 @@ class Document:
                 self._add_block_math(start, end, token)
             elif ttype == "html_block":
                 self._add_html(*self._line_span(first, last), block=True)
+                self.html_block_lines.update(range(first + 1, last + 1))
             elif ttype == "blockquote_open":
                 self.quote_lines.update(range(first + 1, last + 1))
             elif ttype == "inline":
                 self._walk_inline(token)
+
+    def _find_top_blocks(self, tokens: list[Any]) -> None:
+        nlines = len(self.line_starts)
+        for i, token in enumerate(tokens):
+            if token.level != 0 or token.nesting == -1 or token.map is None:
+                continue
+            first, last = token.map
+            kind = token.type.removesuffix("_open")
+            end = self.line_starts[last] if last < nlines else len(self.text)
+            only_images = False
+            if kind == "paragraph" and i + 1 < len(tokens):
+                children = [
+                    c
+                    for c in tokens[i + 1].children or []
+                    if c.type != "softbreak" and not (c.type == "text" and not c.content.strip())
+                ]
+                only_images = bool(children) and all(c.type == "image" for c in children)
+            start = self.line_starts[first]
+            self.blocks.append(Block(kind, first + 1, last, start, end, token.content, only_images))
 
     def _add_block_math(self, start: int, end: int, token: Any) -> None:
         """``content`` is markdown-it's (container markers removed); ``content_start``
@@ -558,7 +648,7 @@ class Document:
         self.regions.sort(key=lambda r: (r.start, r.end))
 
     def _build_sections(self, tokens: list[Any]) -> None:
-        headings: list[tuple[int, str, int, int]] = []
+        headings: list[tuple[int, str, int, int, str, int]] = []
         for i, token in enumerate(tokens):
             if token.type != "heading_open" or token.level != 0 or token.map is None:
                 continue
@@ -569,13 +659,15 @@ class Document:
             first = token.map[0]
             raw = self.lines[first]
             col = raw.find(inline.content) + 1 if inline.content else len(raw.rstrip()) + 1
-            headings.append((int(token.tag[1:]), title, first, max(col, 1)))
+            headings.append(
+                (int(token.tag[1:]), title, first, max(col, 1), inline.content, token.map[1])
+            )
         slugs: dict[str, int] = {}
         stack: list[Section] = []
         nlines = len(self.lines)
-        for idx, (level, title, first, col) in enumerate(headings):
+        for idx, (level, title, first, col, raw_title, after) in enumerate(headings):
             end_line = nlines
-            for later_level, _, later_first, _ in headings[idx + 1 :]:
+            for later_level, _, later_first, *_ in headings[idx + 1 :]:
                 if later_level <= level:
                     end_line = later_first
                     break
@@ -584,6 +676,8 @@ class Document:
             slugs[base] = n + 1
             slug = base if n == 0 else f"{base}-{n}"
             end = self.line_starts[end_line] if end_line < nlines else len(self.text)
+            last = min(after, nlines)
+            heading_end = self.line_starts[last - 1] + len(self.lines[last - 1])
             section = Section(
                 level=level,
                 title=title,
@@ -593,6 +687,9 @@ class Document:
                 end=end,
                 slug=slug,
                 title_col=col,
+                raw_title=raw_title,
+                heading_end=heading_end,
+                body_start=min(heading_end + 1, len(self.text)),
             )
             while stack and stack[-1].level >= level:
                 stack.pop()

@@ -308,18 +308,6 @@ _BRACKET = re.compile(r"(?<!\\)[\[\]]")
 _BRACKET_LOOKBACK = 20_000
 
 
-def _html_block_lines(doc: Document) -> set[int]:
-    """0-based lines of CommonMark HTML blocks, where Markdown (and autolinking) stops."""
-    cached = doc.memo.get("html_block_lines")
-    if cached is None:
-        cached = set()
-        for token in doc.tokens:
-            if token.type == "html_block" and token.map:
-                cached.update(range(*token.map))
-        doc.memo["html_block_lines"] = cached
-    return cached
-
-
 def _inside_brackets(prose: str, at: int) -> bool:
     """Whether a ``[`` opened earlier in the paragraph is still open at ``at``."""
     start = max(0, at - _BRACKET_LOOKBACK)
@@ -339,7 +327,7 @@ def _why_not_linked(doc: Document, link: Link, flavor: str, prose: str) -> str |
         return f"{renderer} does not link bare URLs"
     line, col = doc.position(link.start)
     # MDX parses the children of JSX and HTML elements as Markdown, so there they are linked
-    if line - 1 in _html_block_lines(doc) and not doc.path.lower().endswith(".mdx"):
+    if line in doc.html_block_lines and not doc.path.lower().endswith(".mdx"):
         return f"it is inside an HTML block, where {renderer} does not link it"
     url = link.target
     scheme, _, host = url.partition("://") if "://" in url else ("", "", url)
