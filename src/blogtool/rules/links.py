@@ -235,12 +235,6 @@ def invalid_link_target(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(link.start, link.end, f"{_what(link)}: {problem}")
 
 
-def _normalize_label(label: str) -> str:
-    from markdown_it.common.utils import normalizeReference
-
-    return normalizeReference(label)
-
-
 @rule("BT203", "undefined-reference", "error")
 def undefined_reference(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A reference link ``[text][label]`` whose label has no ``[label]: url`` definition.
@@ -270,8 +264,8 @@ def undefined_reference(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         if not collapsed and _BRACKET_TOKEN.fullmatch(text.strip()):
             if _BRACKET_TOKEN.fullmatch(label.strip()):
                 continue
-        key = _normalize_label(text if collapsed else label)
-        if not key or key in doc.references:
+        written = text if collapsed else label
+        if not written.strip() or doc.defines_reference(written):
             continue
         shown = _shown(text if collapsed else label)
         yield Hit(
