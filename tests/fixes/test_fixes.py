@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from blogtool.config import config_from_table
@@ -262,7 +262,17 @@ def _fix(raw: str, unsafe: bool = False):
     return fix_text(raw, "d.md", lambda doc: lint_document(doc, PLAN), unsafe)
 
 
+def test_a_heading_fix_that_reveals_the_next_skip_is_kept_and_the_next_pass_fixes_it() -> None:
+    # Found by the property below: h6 -> h3 makes the second h6 a skip from h3, a new BT405
+    # finding; the first fix is still right, and the second pass fixes the second heading.
+    once = _fix("## Section\n\n###### Deepest\n\n###### Deepest\n", unsafe=True)
+    assert not once.refused
+    assert once.text == "## Section\n\n### Deepest\n\n#### Deepest\n"
+    assert [n.line for n in once.applied] == [3, 5]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example("## Section\n\n###### Deepest\n\n###### Deepest", True)
 @given(drafts(), st.booleans())
 def test_fixing_twice_is_fixing_once_and_no_fix_is_left(raw: str, unsafe: bool) -> None:
     once = _fix(raw, unsafe)

@@ -236,12 +236,6 @@ def invalid_link_target(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(link.start, link.end, f"{_what(link)}: {problem}")
 
 
-def _normalize_label(label: str) -> str:
-    from markdown_it.common.utils import normalizeReference
-
-    return normalizeReference(label)
-
-
 @rule("BT203", "undefined-reference", "error")
 def undefined_reference(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A reference link ``[text][label]`` whose label has no ``[label]: url`` definition.
@@ -271,8 +265,8 @@ def undefined_reference(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         if not collapsed and _BRACKET_TOKEN.fullmatch(text.strip()):
             if _BRACKET_TOKEN.fullmatch(label.strip()):
                 continue
-        key = _normalize_label(text if collapsed else label)
-        if not key or key in doc.references:
+        written = text if collapsed else label
+        if not written.strip() or doc.defines_reference(written):
             continue
         shown = _shown(text if collapsed else label)
         yield Hit(
@@ -309,18 +303,6 @@ _BRACKET = re.compile(r"(?<!\\)[\[\]]")
 _BRACKET_LOOKBACK = 20_000
 
 
-def _html_block_lines(doc: Document) -> set[int]:
-    """0-based lines of CommonMark HTML blocks, where Markdown (and autolinking) stops."""
-    cached = doc.memo.get("html_block_lines")
-    if cached is None:
-        cached = set()
-        for token in doc.tokens:
-            if token.type == "html_block" and token.map:
-                cached.update(range(*token.map))
-        doc.memo["html_block_lines"] = cached
-    return cached
-
-
 def _inside_brackets(prose: str, at: int) -> bool:
     """Whether a ``[`` opened earlier in the paragraph is still open at ``at``."""
     start = max(0, at - _BRACKET_LOOKBACK)
@@ -340,7 +322,7 @@ def _why_not_linked(doc: Document, link: Link, flavor: str, prose: str) -> str |
         return f"{renderer} does not link bare URLs"
     line, col = doc.position(link.start)
     # MDX parses the children of JSX and HTML elements as Markdown, so there they are linked
-    if line - 1 in _html_block_lines(doc) and not doc.path.lower().endswith(".mdx"):
+    if line in doc.html_block_lines and not doc.path.lower().endswith(".mdx"):
         return f"it is inside an HTML block, where {renderer} does not link it"
     url = link.target
     scheme, _, host = url.partition("://") if "://" in url else ("", "", url)
@@ -415,7 +397,7 @@ def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             continue
         url = link.target
         full = url if "://" in url else f"https://{url}"
-        raw_html = doc.position(link.start)[0] - 1 in _html_block_lines(doc)
+        raw_html = doc.position(link.start)[0] in doc.html_block_lines
         yield Hit(
             link.start,
             link.end,
