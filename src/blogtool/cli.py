@@ -8,8 +8,11 @@ Exit codes (all commands):
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -218,7 +221,8 @@ def lint(
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
-    from .engine import FileResult, lint_files, lint_text, make_plan, site_flavor
+    from .document import Document
+    from .engine import FileResult, lint_documents, load_document, make_plan, parse_document
     from .registry import load_registry
     from .sources import InputError, decode, discover
 
@@ -243,27 +247,27 @@ def lint(
         raise Trouble(str(exc)) from None
 
     results: list[FileResult] = []
-    stdin_text: str | None = None
+    stdin_doc: list[Document | FileResult] = []
     if "-" in path_list:
         path_list.remove("-")
         try:
-            stdin_text = decode(sys.stdin.buffer.read(), stdin_filename)
+            stdin_doc.append(
+                parse_document(decode(sys.stdin.buffer.read(), stdin_filename), stdin_filename)
+            )
         except InputError as exc:
-            results.append(FileResult(stdin_filename, error=str(exc)))
+            stdin_doc.append(FileResult(stdin_filename, error=str(exc)))
     files, bad_paths = discover(path_list, config.exclude, force_exclude) if path_list else ([], [])
+    drafts: list[Document | Path | FileResult] = list(files)
     if check_links:
-        from .commands.links import lint_findings
-        from .document import Document
-
-        extra = [Document.from_text(stdin_text, stdin_filename)] if stdin_text is not None else []
-        plan.links = lint_findings(plan, config, files, extra, offline=offline, quiet=quiet)
-    if stdin_text is not None:
-        # an editor names the buffer's file: its site decides, else the working directory's
-        named = Path(stdin_filename) if stdin_filename != "<stdin>" else Path.cwd()
-        results.append(lint_text(stdin_text, stdin_filename, plan, site_flavor(plan, named)))
+        # the drafts are loaded here, once: the link checks read them and so do the rules
+        drafts = [load_document(p, plan) for p in files]
+        docs = [d for d in (*stdin_doc, *drafts) if isinstance(d, Document)]
+        plan.links = _link_findings(plan, config, docs, offline, quiet)
+    # stdin is linted with the site of the file an editor names it, else the working directory's
+    results.extend(lint_documents(stdin_doc, plan))
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
-    results.extend(lint_files(files, plan, jobs))
+    results.extend(lint_documents(drafts, plan, jobs))
     _narrow(results, diff_ref, baseline, write_baseline, {a.rule.id for a in plan.rules})
 
     for result in results:
@@ -279,6 +283,57 @@ def lint(
     elif rendered:
         click.echo(rendered)
     sys.exit(_exit_code(results, exit_zero))
+
+
+def _link_findings(plan, config, docs, offline: bool, quiet: bool):  # noqa: ANN001, ANN202
+    """``lint --check-links``: what the link rules get; messages go to stderr."""
+    from .config import ConfigError
+    from .linkrun import Notices, lint_findings
+
+    notices = Notices()
+    try:
+        findings = lint_findings(
+            plan,
+            config,
+            docs,
+            notices,
+            offline=offline,
+            progress=progress_bar if show_progress(quiet) else None,
+        )
+    except ConfigError as exc:
+        raise Trouble(str(exc)) from None
+    finally:
+        for line in notices.lines:
+            click.echo(f"blogtool: {line}", err=True)
+    return findings
+
+
+def show_progress(
+    quiet: bool, environ: Mapping[str, str] | None = None, stream: TextIO | None = None
+) -> bool:
+    """A progress bar only for a person watching: not with --quiet, in CI, or into a pipe."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    stream = sys.stderr if stream is None else stream
+    in_ci = environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return not quiet and not in_ci and stream.isatty()
+
+
+@contextlib.contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for ``total`` link checks; yields the checker's callback."""
+    stream = click.get_text_stream("stderr")
+    with click.progressbar(length=total, label="Checking links", show_pos=True, file=stream) as bar:
+        shown = 0
+
+        def update(done: int, _total: int) -> None:
+            nonlocal shown
+            if done > shown:
+                bar.update(done - shown)
+                shown = done
+
+        yield update
 
 
 def _offline_for_this_run() -> None:

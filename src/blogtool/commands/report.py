@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from ..document import Document
     from ..engine import LintPlan
     from ..report import Comparison
 
@@ -147,12 +148,24 @@ def report(
     # Dead links count when they are checked now, or else when earlier checks are cached.
     cached_only = not (check_links or config.section("links").get("check_in_lint") is True)
 
-    def gather(plan: LintPlan, files: Sequence[Path]) -> object:
-        from .links import lint_findings
+    def gather(plan: LintPlan, docs: Sequence[Document]) -> object:
+        from ..cli import progress_bar, show_progress
+        from ..linkrun import Notices, lint_findings
 
-        return lint_findings(
-            plan, config, files, offline=offline, quiet=False, cached_only=cached_only
-        )
+        notices = Notices()
+        try:
+            return lint_findings(
+                plan,
+                config,
+                docs,
+                notices,
+                offline=offline,
+                cached_only=cached_only,
+                progress=progress_bar if show_progress(False) else None,
+            )
+        finally:
+            for line in notices.lines:
+                click.echo(f"blogtool: {line}", err=True)
 
     try:
         result = reports.build_report(path_list, config, jobs=jobs, check_links=gather)
