@@ -133,9 +133,14 @@ class Config:
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefix: str = ""  # the table holding blogtool's settings: "tool.blogtool" in pyproject.toml
+    given: frozenset[str] = frozenset()  # the top-level keys the config file sets
 
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
+
+    def is_set(self, key: str) -> bool:
+        """Whether the config file sets this top-level key (else its value is the default)."""
+        return key in self.given
 
     def where(self, key: str) -> str:
         """``file:line`` of a dotted key (``rules.BT101.severity``), for error messages."""
@@ -324,6 +329,7 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
 
     for key, value in table.items():
         _check(key, value, SCHEMA[""], fail)
+    config.given = frozenset(table)
     for name, schema in SCHEMA.items():
         if name and name in table:
             for key, value in table[name].items():

@@ -82,6 +82,12 @@ def select_rules(
     def where(rule_id: str, name: str) -> str:
         return config.where(f"rules.{spelled.get(rule_id, rule_id)}.{name}")
 
+    # Settings of the whole project that rules take as options of their own, unless the
+    # rule's own table says otherwise: the level of paper headings (BT207, BT402-BT404).
+    shared: dict[str, Any] = {}
+    if config.is_set("paper_heading_level"):
+        shared["paper_level"] = config.paper_heading_level
+
     active = []
     for r in registry:
         if r.network and not network:
@@ -100,6 +106,7 @@ def select_rules(
                 continue
             severity = Severity.WARNING
         options = {name: opt.default for name, opt in r.options.items()}
+        options.update({k: v for k, v in shared.items() if k in r.options})
         if r.config_section:
             # already validated against config.SCHEMA; shared by the rules of a family
             options.update(config.section(r.config_section))
@@ -112,20 +119,9 @@ def select_rules(
                     f"{where(r.id, name)}: unknown option {name!r} for {r.id} {r.name} "
                     f"(known: {known})"
                 )
-            if not isinstance(value, r.options[name].type) or isinstance(value, bool) != (
-                isinstance(r.options[name].default, bool)
-            ):
-                raise ConfigError(
-                    f"{where(r.id, name)}: {r.id} option {name!r} has the wrong type "
-                    f"({type(value).__name__})"
-                )
-            choices = r.options[name].choices
-            if choices and value not in choices:
-                raise ConfigError(
-                    f"{where(r.id, name)}: {r.id} option {name!r} must be one of "
-                    f"{', '.join(map(repr, choices))}, not {value!r}"
-                )
-            options[name] = value
+            options[name] = r.options[name].validate(
+                value, f"{where(r.id, name)}: {r.id} option {name!r}"
+            )
         active.append(ActiveRule(r, severity, options))
     return active
 
