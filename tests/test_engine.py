@@ -184,3 +184,52 @@ def test_an_unreadable_draft_is_reported_by_lint_with_check_links(
     assert result.exit_code == 2
     assert "c.md" in result.stderr and "UTF-8" in result.stderr
     assert "a.md:5:5: BT704" in result.stdout
+
+
+# --- --offline is a setting of the run, carried by the plan -------------------------------------
+
+
+def test_rules_read_offline_from_their_context() -> None:
+    from blogtool.engine import lint_text
+    from blogtool.registry import Hit, RuleRegistry, rule
+
+    @rule("BT990", "says-offline")
+    def says_offline(doc, ctx):  # noqa: ANN001, ANN202
+        """Reports the first character when the run is offline."""
+        if ctx.offline:
+            yield Hit(0, 1, "offline")
+
+    registry = RuleRegistry([says_offline.__blogtool_rule__])
+    for offline, expected in ((True, ["BT990"]), (False, [])):
+        the_plan = make_plan(Config(), registry=registry, offline=offline)
+        assert the_plan.offline is offline
+        found = lint_text("# T\n", "d.md", the_plan).violations
+        assert [v.rule_id for v in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["--offline"], {}, True),
+        ([], {"BLOGTOOL_OFFLINE": "1"}, True),
+        ([], {"BLOGTOOL_OFFLINE": "0"}, False),
+        ([], {}, False),
+    ],
+)
+def test_lint_offline_reaches_the_plan(
+    blog: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict, expected: bool
+) -> None:
+    import blogtool.engine as engine
+
+    monkeypatch.delenv("BLOGTOOL_OFFLINE", raising=False)
+    seen: list[bool] = []
+    real = engine.lint_document
+
+    def spy(doc, plan, notices=None, flavor=None):  # noqa: ANN001, ANN202
+        seen.append(plan.offline)
+        return real(doc, plan, notices, flavor)
+
+    monkeypatch.setattr(engine, "lint_document", spy)
+    result = CliRunner().invoke(main, ["lint", *args, "--select", "BT107", "a.md"], env=env)
+    assert result.exit_code == 1, result.output
+    assert seen == [expected]

@@ -242,6 +242,7 @@ def lint(
             network=check_links,
             registry=registry,
             flavor=flavor,
+            offline=offline,
         )
     except ConfigError as exc:
         raise Trouble(str(exc)) from None
@@ -337,8 +338,13 @@ def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
 
 
 def _offline_for_this_run() -> None:
-    """Tell every stage, worker processes included, that this run must not connect anywhere;
-    the environment is restored when the command ends."""
+    """Until the spelling backends read ``plan.offline``: tell a LanguageTool backend, in
+    worker processes too, through the environment; restored when the command ends.
+
+    Everything else reads the plan (LintPlan.offline, RuleContext.offline). The spelling
+    rules build their backend from their options and the environment, so this bridge goes
+    when the engine's spelling stage hands ``plan.offline`` to the backend.
+    """
     import os
 
     from .net.http import OFFLINE_ENV

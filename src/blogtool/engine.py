@@ -49,6 +49,7 @@ class LintPlan:
     flavor: str | None = None  # the Markdown flavor set by CLI or config; None: per site
     project_root: str | None = None  # where detecting a draft's site stops walking up
     drafts: tuple[str, ...] = ()  # globs of work in progress, where TODOs warn (blogtool.wip)
+    offline: bool = False  # no stage may use the network (lint --offline)
 
 
 def select_rules(
@@ -133,6 +134,7 @@ def make_plan(
     network: bool = False,
     registry: RuleRegistry | None = None,
     flavor: str | None = None,
+    offline: bool = False,
 ) -> LintPlan:
     registry = registry or load_registry()
     rules = select_rules(registry, config, select, ignore, network)
@@ -143,6 +145,7 @@ def make_plan(
         flavor=flavor or config.flavor,
         project_root=str(config.root) if config.path else None,
         drafts=tuple(config.drafts),
+        offline=offline,
     )
 
 
@@ -173,7 +176,11 @@ def lint_document(
     for active in plan.rules:
         r = active.rule
         ctx = RuleContext(
-            active.options, plan.data, plan.links, flavor or plan.flavor or DEFAULT_FLAVOR
+            active.options,
+            plan.data,
+            plan.links,
+            flavor or plan.flavor or DEFAULT_FLAVOR,
+            plan.offline,
         )
         try:
             hits = list(r.check(doc, ctx))

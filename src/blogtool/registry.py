@@ -90,13 +90,15 @@ class Option:
 class RuleContext:
     """What a rule may read besides the document: its options, the rule data, the answers
     gathered by I/O for network rules (``links``: a blogtool.linkscan.LinkFindings, or None
-    when links were not checked), and the Markdown ``flavor`` the draft's blog renders with
-    (one of blogtool.config.FLAVORS, resolved from config or the site before rules run)."""
+    when links were not checked), the Markdown ``flavor`` the draft's blog renders with
+    (one of blogtool.config.FLAVORS, resolved from config or the site before rules run),
+    and whether the run is ``offline``: no stage it starts may use the network."""
 
     options: dict[str, Any]
     data: Any  # blogtool.ruledata.RuleData
     links: Any = None
     flavor: str = DEFAULT_FLAVOR
+    offline: bool = False
 
 
 CheckFn = Callable[["Document", RuleContext], Iterable[Hit]]

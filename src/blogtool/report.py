@@ -109,6 +109,7 @@ on any.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -512,7 +513,8 @@ def todo_plan(
     """
     plan = make_plan(config, network=network, registry=registry)
     wanted = set(todo_rules)
-    return LintPlan([a for a in plan.rules if a.rule.id in wanted], plan.data, plan.max_file_size)
+    # the rest of lint's plan stays: its flavor, project root and drafts, as lint has them
+    return dataclasses.replace(plan, rules=[a for a in plan.rules if a.rule.id in wanted])
 
 
 # ---------------------------------------------------------------------- one draft
