@@ -257,7 +257,9 @@ def lint(
             )
         except InputError as exc:
             stdin_doc.append(FileResult(stdin_filename, error=str(exc)))
-    files, bad_paths = discover(path_list, config.exclude, force_exclude) if path_list else ([], [])
+    files, bad_paths = (
+        ([], []) if not path_list else discover(path_list, config.excludes, force_exclude)
+    )
     drafts: list[Document | Path | FileResult] = list(files)
     if check_links:
         # the drafts are loaded here, once: the link checks read them and so do the rules

@@ -764,7 +764,7 @@ def build_report(
     registry = registry or load_registry()
     rules = todo_rules_from_config(config, registry)
     plan = todo_plan(config, rules, registry, network=check_links is not None)
-    files, bad_paths = discover(paths, config.exclude)
+    files, bad_paths = discover(paths, config.excludes)
     drafts_in: list[Document | Path | FileResult] = list(files)
     if check_links is not None:
         # loaded here, once: the link checks read the drafts and so do the rules

@@ -105,7 +105,7 @@ def links(
 
     path_list = list(paths) or ["."]
     config = load_project_config(config_path, path_list)
-    files, errors = discover(path_list, config.exclude)
+    files, errors = discover(path_list, config.excludes)
     notices = Notices()
     try:
         # the link rules' plan: drafts are read as lint reads them, and [rules] is checked
