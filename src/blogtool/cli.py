@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .document import Document
+    from .engine import LintPlan
 
 EXIT_CLEAN = 0
 EXIT_VIOLATIONS = 1
@@ -265,7 +270,7 @@ def lint(
         # the drafts are loaded here, once: the link checks read them and so do the rules
         drafts = [load_document(p, plan) for p in files]
         docs = [d for d in (*stdin_doc, *drafts) if isinstance(d, Document)]
-        plan.links = _link_findings(plan, config, docs, offline, quiet)
+        plan.links = link_findings(plan, config, docs, offline=offline, quiet=quiet)
     # stdin is linted with the site of the file an editor names it, else the working directory's
     results.extend(lint_documents(stdin_doc, plan))
     for message in bad_paths:
@@ -288,8 +293,17 @@ def lint(
     sys.exit(_exit_code(results, exit_zero))
 
 
-def _link_findings(plan, config, docs, offline: bool, quiet: bool):  # noqa: ANN001, ANN202
-    """``lint --check-links``: what the link rules get; messages go to stderr."""
+def link_findings(  # noqa: ANN201 - a blogtool.linkscan.LinkFindings
+    plan: LintPlan,
+    config: Config,
+    docs: Sequence[Document],
+    *,
+    offline: bool,
+    quiet: bool,
+    cached_only: bool = False,
+):
+    """``lint``/``report --check-links``: what the link rules get (blogtool.linkrun), with a
+    progress bar for a person watching; messages go to stderr."""
     from .config import ConfigError
     from .linkrun import Notices, lint_findings
 
@@ -301,6 +315,7 @@ def _link_findings(plan, config, docs, offline: bool, quiet: bool):  # noqa: ANN
             docs,
             notices,
             offline=offline,
+            cached_only=cached_only,
             progress=progress_bar if show_progress(quiet) else None,
         )
     except ConfigError as exc:

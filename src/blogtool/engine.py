@@ -180,7 +180,7 @@ def lint_document(
             plan.data,
             plan.links,
             flavor or plan.flavor or DEFAULT_FLAVOR,
-            plan.offline,
+            offline=plan.offline,
         )
         try:
             hits = list(r.check(doc, ctx))

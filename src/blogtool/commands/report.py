@@ -149,23 +149,11 @@ def report(
     cached_only = not (check_links or config.section("links").get("check_in_lint") is True)
 
     def gather(plan: LintPlan, docs: Sequence[Document]) -> object:
-        from ..cli import progress_bar, show_progress
-        from ..linkrun import Notices, lint_findings
+        from ..cli import link_findings
 
-        notices = Notices()
-        try:
-            return lint_findings(
-                plan,
-                config,
-                docs,
-                notices,
-                offline=offline,
-                cached_only=cached_only,
-                progress=progress_bar if show_progress(False) else None,
-            )
-        finally:
-            for line in notices.lines:
-                click.echo(f"blogtool: {line}", err=True)
+        return link_findings(
+            plan, config, docs, offline=offline, quiet=False, cached_only=cached_only
+        )
 
     try:
         result = reports.build_report(path_list, config, jobs=jobs, check_links=gather)
