@@ -32,6 +32,8 @@ Exit codes:
   0  no problems, or warnings only
   1  at least one error-level violation
   2  usage error, bad config, unreadable file, or internal error
+With --fix: the same, for what remains. With --fix-diff: 1 when a fix
+would change a draft.
 """
 
 
@@ -205,6 +207,21 @@ def main() -> None:
     "Default: the config's flavor, else detected from the site (_config.yml: kramdown, "
     "hugo.toml: goldmark, neither: gfm).",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the safe fixes to the drafts, then report what remains.",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Apply the unsafe fixes too (implies --fix; with --fix-diff, show them too).",
+)
+@click.option(
+    "--fix-diff",
+    is_flag=True,
+    help="Print the unified diff the fixes would make and write nothing (exit 1 if any).",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -223,6 +240,9 @@ def lint(
     check_links: bool,
     offline: bool,
     flavor: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    fix_diff: bool,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
@@ -271,11 +291,33 @@ def lint(
         drafts = [load_document(p, plan) for p in files]
         docs = [d for d in (*stdin_doc, *drafts) if isinstance(d, Document)]
         plan.links = link_findings(plan, config, docs, offline=offline, quiet=quiet)
+    fixing = fix or unsafe_fixes or fix_diff
+    if fixing and stdin_doc:
+        raise Trouble("--fix and --fix-diff change files: name the draft instead of -")
     # stdin is linted with the site of the file an editor names it, else the working directory's
     results.extend(lint_documents(stdin_doc, plan))
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
-    results.extend(lint_documents(drafts, plan, jobs))
+    if fixing:
+        from .fixfiles import run as run_fixes
+        from .fixfiles import with_cached_redirects
+
+        if not check_links and not offline:
+            with_cached_redirects(plan, config, registry, files, _split(select), _split(ignore))
+
+        fixed, changed, diffs, notes = run_fixes(files, plan, unsafe_fixes, fix_diff, quiet, jobs)
+        for diff in diffs:
+            click.echo(diff, nl=False)
+        for note in notes:
+            click.echo(f"blogtool: {note}", err=True)
+        results.extend(fixed)
+        if fix_diff:
+            errors = [r.error for r in results if r.error]
+            for error in errors:
+                click.echo(f"blogtool: {error}", err=True)
+            sys.exit(EXIT_TROUBLE if errors else EXIT_VIOLATIONS if changed else EXIT_CLEAN)
+    else:
+        results.extend(lint_documents(drafts, plan, jobs))
     _narrow(results, diff_ref, baseline, write_baseline, {a.rule.id for a in plan.rules})
 
     for result in results:
@@ -452,6 +494,13 @@ def _write_report(path: Path, text: str) -> None:
         raise Trouble(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
+FIX_HELP = {
+    "safe": "safe: `blogtool lint --fix` applies it",
+    "unsafe": "unsafe: applied only with `blogtool lint --unsafe-fixes` (check the result)",
+    None: "none: fix it by hand",
+}
+
+
 @main.command()
 @click.argument("rule", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -466,6 +515,7 @@ def rules(rule: str | None, fmt: str) -> None:
             raise Trouble(f"unknown rule {rule!r}; `blogtool rules` lists them")
         click.echo(f"{found.id} {found.name} (default severity: {found.severity})\n")
         click.echo(found.doc)
+        click.echo(f"\nFix: {FIX_HELP[found.fix]}")
         if found.options:
             click.echo("\nOptions:")
             for name, opt in found.options.items():
@@ -477,7 +527,13 @@ def rules(rule: str | None, fmt: str) -> None:
         click.echo(
             json.dumps(
                 [
-                    {"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary}
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": str(r.severity),
+                        "fix": r.fix,
+                        "summary": r.summary,
+                    }
                     for r in registry
                 ],
                 indent=2,

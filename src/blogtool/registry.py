@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "blogtool.rules"
 
+FIX_SAFE = "safe"
+FIX_UNSAFE = "unsafe"
+FIX_KINDS = (FIX_SAFE, FIX_UNSAFE, None)
+
 BUILTIN_FAMILIES = (
     "blogtool.rules.placeholders",
     "blogtool.rules.prose",
@@ -114,6 +118,7 @@ class Rule:
     family: str = ""
     network: bool = False  # rules that need results from the network (dead links)
     config_section: str | None = None  # a [tool.blogtool.<section>] table merged into options
+    fix: str | None = None  # FIX_SAFE, FIX_UNSAFE, or None for a rule that offers no fix
 
     @property
     def doc(self) -> str:
@@ -131,8 +136,15 @@ def rule(
     options: dict[str, Option] | None = None,
     network: bool = False,
     config_section: str | None = None,
+    fix: str | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Mark a check function as a rule; the module that defines it is its family."""
+    """Mark a check function as a rule; the module that defines it is its family.
+
+    ``fix`` says whether its hits carry fixes: ``"safe"`` (``lint --fix`` applies them),
+    ``"unsafe"`` (only with ``--unsafe-fixes``) or None.
+    """
+    if fix not in FIX_KINDS:
+        raise ValueError(f"rule {rule_id}: fix must be one of {FIX_KINDS}, not {fix!r}")
 
     def mark(fn: CheckFn) -> CheckFn:
         fn.__blogtool_rule__ = Rule(  # type: ignore[attr-defined]
@@ -144,6 +156,7 @@ def rule(
             family=fn.__module__.rsplit(".", 1)[-1],
             network=network,
             config_section=config_section,
+            fix=fix,
         )
         return fn
 

@@ -36,6 +36,7 @@ from ..document import (
 )
 from ..papers import entries
 from ..registry import Hit, Option, RuleContext, rule
+from ._fixes import autolink, move_to_year
 from ._util import enclosing_year, innermost_section
 
 # Never searched: code, math, comments, front matter, raw notes. HTML tags, link targets and
@@ -364,7 +365,7 @@ def _why_not_linked(doc: Document, link: Link, flavor: str, prose: str) -> str |
     return None
 
 
-@rule("BT205", "bare-url", "warning")
+@rule("BT205", "bare-url", "warning", fix="safe")
 def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A URL typed into prose that the blog's Markdown renderer does not turn into a link.
 
@@ -414,11 +415,13 @@ def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             continue
         url = link.target
         full = url if "://" in url else f"https://{url}"
+        raw_html = doc.position(link.start)[0] - 1 in _html_block_lines(doc)
         yield Hit(
             link.start,
             link.end,
             f"bare URL {_shown(url)} is not a link: {why}; write <{_shown(full)}> or "
             f"[text]({_shown(full)})",
+            fix=None if raw_html else autolink(doc, link),
         )
 
 
@@ -456,6 +459,7 @@ def invalid_arxiv_id(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     "BT207",
     "timeline-mismatch",
     "warning",
+    fix="unsafe",
     options={
         "paper_level": Option(
             0, int, "heading level of a paper section: 0 for any level, or 1-6 for one level"
@@ -509,4 +513,5 @@ def timeline_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             ref.end,
             f"paper {paper.base} is from {calendar.month_name[paper.month]} {paper.year} but "
             f"sits under ## {year}: move it or fix the link",
+            move_to_year(doc, entry.section, paper.year) if entry.section else None,
         )

@@ -41,6 +41,7 @@ from functools import lru_cache
 
 from ..document import COMMENT, FRONT_MATTER, HTML_TAG, RAW_NOTE, Document, MathSpan
 from ..registry import Hit, Option, RuleContext, rule
+from ._fixes import tex_letter
 
 # pylatexenc is asked about spans up to this size and nesting depth; beyond them the scan
 # alone decides (pylatexenc is slow on huge input and recurses once per level).
@@ -572,14 +573,20 @@ def scan_math(content: str) -> MathScan:
     return _Scanner(content).run()
 
 
-def _non_ascii_message(ch: str) -> str:
-    styled = _STYLED_LETTER.match(unicodedata.name(ch, ""))
+def tex_command(ch: str) -> str | None:
+    """The TeX command for a letter pasted into math (``α``: ``\\alpha``), if there is one."""
     if ch in _GREEK:
-        better = f"\\{_GREEK[ch]}"
-    elif styled is not None:
+        return f"\\{_GREEK[ch]}"
+    styled = _STYLED_LETTER.match(unicodedata.name(ch, ""))
+    if styled is not None:
         letter = styled.group(3) if styled.group(2) == "CAPITAL" else styled.group(3).lower()
-        better = f"\\{_STYLE_COMMANDS[styled.group(1)]}{{{letter}}}"
-    else:
+        return f"\\{_STYLE_COMMANDS[styled.group(1)]}{{{letter}}}"
+    return None
+
+
+def _non_ascii_message(ch: str) -> str:
+    better = tex_command(ch)
+    if better is None:
         return (
             f"non-ASCII letter {ch} in math: write the LaTeX command, or put words in \\text{{...}}"
         )
@@ -991,6 +998,7 @@ def latex_trailing_backslash(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     "BT306",
     "latex-non-ascii",
     "warning",
+    fix="safe",
     options={"allow": Option([], list, "non-ASCII letters allowed in math, e.g. ['é']")},
 )
 def latex_non_ascii(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
@@ -1015,5 +1023,9 @@ def latex_non_ascii(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         if source.content.isascii():
             continue
         for finding in scan_math(source.content).non_ascii:
-            if source.content[finding.start] not in allowed:
-                yield _hit(source, finding)
+            letter = source.content[finding.start]
+            if letter not in allowed:
+                at = source.offset + finding.start
+                command = tex_command(letter)
+                fix = tex_letter(doc.text, at, letter, command) if command else None
+                yield Hit(at, at + 1, finding.message, fix)

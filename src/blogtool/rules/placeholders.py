@@ -20,6 +20,7 @@ from typing import Any
 from ..document import Document
 from ..registry import Hit, Option, RuleContext, rule
 from ..ruledata import RuleDataError
+from ._fixes import remove_brackets
 
 PLACEHOLDER = "placeholder"
 INSTRUCTION = "instruction"
@@ -378,7 +379,7 @@ def author_instruction(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
-@rule("BT104", "empty-brackets", "error")
+@rule("BT104", "empty-brackets", "error", fix="unsafe")
 def empty_brackets(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """Empty brackets glued to a word: a citation or link that was never filled in.
 
@@ -411,4 +412,5 @@ def empty_brackets(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
                 f'empty brackets after "{word}": add the citation or link, or remove them '
                 "(wrap code in backticks)"
             )
-        yield Hit(start, m.end(), message)
+        fix = None if start in links else remove_brackets(doc.text, start, m.end())
+        yield Hit(start, m.end(), message, fix)

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from ..document import Document
 from ..registry import Hit, RuleContext, RuleUnavailable, rule
+from ._fixes import grammar_fix
 
 _LONGEST_WORD = 64
 _NOT_WORDS = re.compile(
@@ -246,7 +247,8 @@ def _hits(doc: Document, ctx: RuleContext, kind: str) -> Iterator[Hit]:
             continue
         suggestions = ", ".join(s for s in f.suggestions[:3] if s)
         hint = f" (did you mean: {suggestions}?)" if suggestions else ""
-        yield Hit(f.start, f.end, f"{f.message.rstrip('.')}: {f.word!r}{hint}")
+        fix = grammar_fix(doc.text, f) if kind == "grammar" else None
+        yield Hit(f.start, f.end, f"{f.message.rstrip('.')}: {f.word!r}{hint}", fix)
 
 
 # Where a draft names its terms: a word used here is not a typo in the prose.
@@ -367,7 +369,7 @@ def spelling(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(w.start, w.end, message)
 
 
-@rule("BT602", "grammar", "warning", config_section="spelling")
+@rule("BT602", "grammar", "warning", config_section="spelling", fix="safe")
 def grammar(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """Grammar slips: repeated words, a/an, let's/lets, "allows to", common confusions.
 

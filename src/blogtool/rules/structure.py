@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..arxiv_id import InvalidArxivId, parse_arxiv_id
 from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
 from ..papers import HEADING, Entry, entries, references
 from ..registry import Hit, Option, RuleContext, rule
+from ._fixes import heading_level, move_block
 from ._util import ARXIV_LINK, paper_link, section_year
 from .html import empty_summaries, misplaced_front_matter
 
@@ -461,7 +462,7 @@ def duplicate_paper(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 # ---------------------------------------------------------------------- BT405-BT407
 
 
-@rule("BT405", "heading-level-skip", "warning")
+@rule("BT405", "heading-level-skip", "warning", fix="unsafe")
 def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A heading more than one level below the heading before it (``##`` then ``####``).
 
@@ -491,10 +492,11 @@ def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             pass  # the title's sections start at the post's section level
         elif previous is not None and heading.level > previous.level + 1:
             want = "#" * (previous.level + 1)
-            yield heading.hit(
+            hit = heading.hit(
                 f"heading jumps from h{previous.level} to h{heading.level}: make it {want} "
                 f"or add the missing h{previous.level + 1} above it"
             )
+            yield replace(hit, fix=heading_level(doc.text, heading.section.start, len(want)))
         previous = heading
 
 
@@ -584,6 +586,7 @@ def _front_matter_title(doc: Document) -> str | None:
     "BT408",
     "year-order",
     "warning",
+    fix="unsafe",
     options={
         "direction": Option(
             "auto",
@@ -634,7 +637,8 @@ def year_order(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             keep, word = descending, "descending"
         for i, (_, heading) in enumerate(group):
             if i not in keep:
-                yield heading.hit(_out_of_order(group, keep, i, word))
+                hit = heading.hit(_out_of_order(group, keep, i, word))
+                yield replace(hit, fix=_year_move(doc, group, keep, i, word))
 
 
 def _out_of_order(group: list[tuple[int, Heading]], keep: set[int], i: int, word: str) -> str:
@@ -650,6 +654,18 @@ def _out_of_order(group: list[tuple[int, Heading]], keep: set[int], i: int, word
         f"year {year} is out of order: the year sections are {word}, but this one "
         f"{relation} {other[0]} (line {other[1].section.line}); move it"
     )
+
+
+def _year_move(doc: Document, group: list[tuple[int, Heading]], keep: set[int], i: int, word: str):  # noqa: ANN202 - a Fix or None
+    """Move the out-of-order section before the first kept one it should precede, else
+    after the last kept one."""
+    year, heading = group[i]
+    sign = 1 if word == "ascending" else -1
+    kept = [group[j] for j in sorted(keep)]
+    later = [h for y, h in kept if sign * y > sign * year]
+    to = later[0].section.start if later else kept[-1][1].section.end
+    section = heading.section
+    return move_block(doc.text, section.start, section.end, to, f"move the {year} section")
 
 
 def _keep_in_order(values: list[int]) -> set[int]:
