@@ -163,7 +163,6 @@ def with_cached_redirects(
     files: Sequence[Path],
     select: Sequence[str],
     ignore: Sequence[str],
-    quiet: bool,
 ) -> None:
     """Without ``--check-links``, BT702 still fixes moved URLs, from the link cache alone.
 
@@ -172,8 +171,8 @@ def with_cached_redirects(
     """
     from dataclasses import replace
 
-    from .commands.links import lint_findings
-    from .engine import select_rules
+    from .engine import load_documents, select_rules
+    from .linkrun import Notices, lint_findings
     from .linkscan import PERMANENT_REDIRECT
 
     active = [
@@ -184,26 +183,23 @@ def with_cached_redirects(
     if not active or plan.links is not None:
         return
     probe = replace(plan, rules=active)
-    plan.links = lint_findings(probe, config, files, offline=False, quiet=quiet, cached_only=True)
+    docs, _ = load_documents(files, probe)  # unreadable drafts: the fix run reports them
+    # answers from the cache alone: no request, so nothing to tell the user
+    plan.links = lint_findings(probe, config, docs, Notices(), offline=False, cached_only=True)
     plan.rules.append(active[0])
 
 
 def run(
     paths: Sequence[Path], plan: LintPlan, unsafe: bool, diff: bool, quiet: bool, jobs: int = 0
-) -> tuple[list[FileResult], bool]:
-    """``lint --fix`` / ``--diff``: fix, print the notes (stderr) or the diffs (stdout).
+) -> tuple[list[FileResult], bool, list[str], list[str]]:
+    """``lint --fix`` / ``--diff``: fix the drafts, or only work out the diffs.
 
-    Returns the results left to report (the violations after fixing) and whether any draft
-    was, or with ``diff`` would be, changed.
+    Returns the results left to report (the violations after fixing), whether any draft
+    was, or with ``diff`` would be, changed, the diffs (for stdout) and the notes on what
+    was fixed (for stderr; with ``quiet`` only the fixes not applied). Prints nothing.
     """
-    import click
-
     fixes = fix_files(paths, plan, unsafe, write=not diff, jobs=jobs)
-    for f in fixes:
-        if f.diff:
-            click.echo(f.diff, nl=False)
+    diffs = [f.diff for f in fixes if f.diff]
     lines = describe(fixes, write=not diff)
     shown = lines if not quiet else [ln for ln in lines[:-1] if "not applied" in ln]
-    for line in shown:
-        click.echo(f"blogtool: {line}", err=True)
-    return [f.result for f in fixes], any(f.written or f.diff for f in fixes)
+    return [f.result for f in fixes], any(f.written or f.diff for f in fixes), diffs, shown

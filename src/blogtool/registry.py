@@ -73,18 +73,36 @@ class Option:
     help: str = ""
     choices: tuple[Any, ...] = ()  # when set, the only values a config may give
 
+    def validate(self, value: Any, where: str) -> Any:
+        """``value`` if a config may give it for this option, else a ConfigError.
+
+        ``where`` names the setting at the start of the message, with its place in the
+        config file: ``blogtool.toml:4: BT408 option 'direction'``. A flag takes only
+        true or false, and a number is never a flag: TOML keeps them apart, and so do we.
+        """
+        flag = isinstance(self.default, bool)
+        if not isinstance(value, self.type) or isinstance(value, bool) != flag:
+            raise ConfigError(f"{where} has the wrong type ({type(value).__name__})")
+        if self.choices and value not in self.choices:
+            raise ConfigError(
+                f"{where} must be one of {', '.join(map(repr, self.choices))}, not {value!r}"
+            )
+        return value
+
 
 @dataclass(frozen=True)
 class RuleContext:
     """What a rule may read besides the document: its options, the rule data, the answers
     gathered by I/O for network rules (``links``: a blogtool.linkscan.LinkFindings, or None
-    when links were not checked), and the Markdown ``flavor`` the draft's blog renders with
-    (one of blogtool.config.FLAVORS, resolved from config or the site before rules run)."""
+    when links were not checked), the Markdown ``flavor`` the draft's blog renders with
+    (one of blogtool.config.FLAVORS, resolved from config or the site before rules run),
+    and whether the run is ``offline``: no stage it starts may use the network."""
 
     options: dict[str, Any]
     data: Any  # blogtool.ruledata.RuleData
     links: Any = None
     flavor: str = DEFAULT_FLAVOR
+    offline: bool = False
 
 
 CheckFn = Callable[["Document", RuleContext], Iterable[Hit]]
