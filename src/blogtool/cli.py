@@ -233,6 +233,14 @@ def main() -> None:
     help="Lint, then lint again each draft that changes on disk, until Ctrl-C (exit 0). "
     "Not with - (stdin), --output, --diff or the baseline options.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="BLOGTOOL_NO_CACHE",
+    help="Lint every draft again instead of taking an unchanged draft's results from the "
+    "last run (the cache is also off with `cache = false` in the config, and with "
+    "--check-links). Default: $BLOGTOOL_NO_CACHE.",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -255,6 +263,7 @@ def lint(
     unsafe_fixes: bool,
     fix_diff: bool,
     watch: bool,
+    no_cache: bool,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
@@ -341,8 +350,18 @@ def lint(
             for error in errors:
                 click.echo(f"blogtool: {error}", err=True)
             sys.exit(EXIT_TROUBLE if errors else EXIT_VIOLATIONS if changed else EXIT_CLEAN)
-    else:
+    elif check_links or no_cache or not config.cache:
         results.extend(lint_documents(drafts, plan, jobs))
+    else:
+        # drafts are still paths here: the cache decides which of them to read and lint
+        from .resultcache import cached_lint
+
+        def warn(message: str) -> None:
+            click.echo(f"blogtool: warning: {message}", err=True)
+
+        results.extend(
+            cached_lint(files, plan, lambda todo: lint_documents(list(todo), plan, jobs), warn=warn)
+        )
     _narrow(results, diff_ref, baseline, write_baseline, {a.rule.id for a in plan.rules})
 
     for result in results:

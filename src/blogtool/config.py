@@ -37,6 +37,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "drafts": list,
         "paper_heading_level": int,
         "flavor": str,
+        "cache": bool,  # lint's results cache (blogtool.resultcache)
         "rules": dict,
         "spelling": dict,
         "links": dict,
@@ -133,6 +134,7 @@ class Config:
     drafts: list[str] = field(default_factory=list)  # globs of work in progress (blogtool.wip)
     paper_heading_level: int = 3
     flavor: str | None = None  # None: detected from the site around each draft
+    cache: bool = True  # lint takes an unchanged draft's results from the last run
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefix: str = ""  # the table holding blogtool's settings: "tool.blogtool" in pyproject.toml
@@ -364,6 +366,7 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
     _check_arxiv(table.get("arxiv", {}), fail)
     config.max_file_size = int(table.get("max_file_size", DEFAULT_MAX_FILE_SIZE))
     config.paper_heading_level = int(table.get("paper_heading_level", 3))
+    config.cache = bool(table.get("cache", True))
     if config.max_file_size < 1:
         fail(
             "max_file_size",

@@ -79,7 +79,8 @@ def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> Non
 
     monkeypatch.setattr(service, "create_backend", broken)
     service.service_for.cache_clear()
-    second = lint(tmp_path, "", "--select", "BT601,BT602", draft=draft)
+    # --no-cache: past the results cache, which would answer without asking spelling at all
+    second = lint(tmp_path, "", "--select", "BT601,BT602", "--no-cache", draft=draft)
     assert rules_of(second) == rules_of(first)
     service.service_for.cache_clear()
 
@@ -145,7 +146,7 @@ def test_corrupt_spelling_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
     from blogtool.spelling import service
 
     service.service_for.cache_clear()
-    second = lint(tmp_path, "", "--select", "BT601,BT602")
+    second = lint(tmp_path, "", "--select", "BT601,BT602", "--no-cache")
     assert second.exit_code == first.exit_code == 1
     assert rules_of(second) == rules_of(first)
 
