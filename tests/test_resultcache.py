@@ -303,10 +303,10 @@ def test_runs_that_read_links_or_a_server_are_not_cached() -> None:
     assert "link" in uncacheable(plan)
     lt = make_plan(config_from_table({"spelling": {"backend": "languagetool"}}), select=["BT602"])
     assert "LanguageTool" in uncacheable(lt)
-    harper_only = make_plan(
+    words_only = make_plan(
         config_from_table({"spelling": {"backend": "languagetool"}}), select=["BT601"]
     )
-    assert uncacheable(harper_only) is None
+    assert uncacheable(words_only) is None
 
 
 def cli(args: list[str], cwd: Path) -> tuple[int, str, str]:

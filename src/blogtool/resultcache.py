@@ -645,7 +645,12 @@ def _plugin_versions() -> list[str]:
 
 def _data_files(plan: LintPlan) -> Iterable[tuple[str, str | None]]:
     """``(origin, content hash)`` of every rule data file: built-in, then each rules dir."""
-    yield from _walk_data(resources.files("blogtool._data"), "<built-in>")
+    try:
+        builtin = resources.files("blogtool._data")
+    except (ModuleNotFoundError, OSError):  # a broken install: then every run says so
+        yield "<built-in>", None
+    else:
+        yield from _walk_data(builtin, "<built-in>")
     for directory in getattr(plan.data, "extra_dirs", ()):
         yield from _walk_data(Path(directory), str(directory))
 
