@@ -7,7 +7,8 @@ The module has three parts, in this order:
   layout's shape, or a later stub would add the paper twice;
 - **the planner**, text in and text out (:func:`plan_stubs`): which entries are papers
   comes from :mod:`blogtool.papers`, the draft's shape from :mod:`blogtool.layouts`;
-- **the writer**: reads the draft, holds a lock file while it writes, writes atomically.
+- **the writer**: :mod:`blogtool.draftfile` reads the draft, holds a lock file while it
+  writes, writes atomically; stub adds how its messages word it.
 
 Where an entry goes depends on the layout. With year sections (``years``, and any draft
 whose layout cannot be inferred, which also gets a one-line note): under the year heading
@@ -31,8 +32,6 @@ for arXiv) is not written, and on any error the file is left byte for byte as it
 from __future__ import annotations
 
 import contextlib
-import difflib
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -42,11 +41,18 @@ from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
+from blogtool import draftfile
 from blogtool import layouts as shapes
 from blogtool.arxiv_id import ArxivId
-from blogtool.atomic import sibling_name
 from blogtool.document import Document, Section
-from blogtool.lockfile import FileLock, LockError, end_cleanly
+from blogtool.draftfile import (
+    DraftChanged,
+    DraftError,
+    check_writable,
+    read_draft,
+    to_lf,
+    unified_diff,
+)
 from blogtool.papers import HEADING, Entry, entries, find_entry
 from blogtool.safetext import markdown_inline
 
@@ -69,6 +75,7 @@ __all__ = [
     "TemplateError",
     "Templates",
     "check_lines_kept",
+    "check_writable",
     "draft_layout",
     "load_template",
     "outcome_without_metadata",
@@ -120,17 +127,16 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 _PLACEMENTS = ("year", "end")
-_MAX_DRAFT_SIZE = 1 << 30  # the lint size limit is for linting; a stub may add to any draft
 _ATX_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
 _EMPTY_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+#*)?[ \t]*$")
 _COMMENT_LINE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
 _DETAILS_BLOCK = re.compile(r"^[ \t]*<details\b.*?</details>[ \t]*$", re.S | re.M | re.I)
 _SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.S | re.I)
-_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-class StubError(Exception):
-    """A reason the stub cannot be done, worded for the user; nothing was written."""
+# A reason the stub cannot be done, worded for the user; nothing was written. One kind with
+# the draft file's own errors, so the CLI reports a lock or a read-only draft the same way.
+StubError = DraftError
 
 
 class TemplateError(StubError):
@@ -309,7 +315,7 @@ def load_template(path: Path | None = None, layout: str = shapes.YEARS) -> Paper
 
         origin = str(path)
         try:
-            text = read_source(path, max_size=_MAX_DRAFT_SIZE)
+            text = read_source(path, max_size=draftfile.MAX_DRAFT_SIZE)
         except InputError as exc:
             raise TemplateError(f"template {exc}") from None
     template = PaperTemplate(to_lf(text), origin, layout)
@@ -974,136 +980,46 @@ def _section_at_line(doc: Document, line: int) -> Section:
     return next(s for s in doc.sections if s.line == line)
 
 
-# --- line endings and the no-loss check ----------------------------------------------------
+# --- the draft on disk: blogtool.draftfile, as stub words it ------------------------------
 
 
-def _split_lines(text: str) -> list[tuple[str, str]]:
-    """``(content, ending)`` pairs; the last ending is "" when the text does not end in one."""
-    pairs: list[tuple[str, str]] = []
-    pos = 0
-    for match in _LINE_END.finditer(text):
-        pairs.append((text[pos : match.start()], match.group()))
-        pos = match.end()
-    if pos < len(text):
-        pairs.append((text[pos:], ""))
-    return pairs
-
-
-def to_lf(raw: str) -> str:
-    """The text as the planner sees it: no BOM, every line ending a ``\\n``."""
-    if raw.startswith("\ufeff"):
-        raw = raw[1:]
-    return "".join(content + ("\n" if ending else "") for content, ending in _split_lines(raw))
-
-
-def _same_line(old: str, new: str) -> bool:
-    if old == new:
-        return True
-    # The one line --update may change: an empty heading that got its title.
+def _titled_heading(old: str, new: str) -> bool:
+    """The one line --update may change in place: an empty heading that got its title."""
     empty = _EMPTY_ATX_HEADING.match(old)
     return bool(empty) and new.lstrip(" ").startswith(empty.group(1) + " ")
 
 
-def _match_lines(old: list[str], new: list[str]) -> list[int | None]:
-    """For each new line, the old line it keeps (greedy, in order); raises if one is lost."""
-    mapping: list[int | None] = [None] * len(new)
-    j = 0
-    for i, line in enumerate(new):
-        if j < len(old) and _same_line(old[j], line):
-            mapping[i] = j
-            j += 1
-    if j < len(old):
-        raise StubError(
-            f"internal error: the new draft would lose line {j + 1} ({old[j][:60]!r}); "
-            "nothing written, please report this"
-        )
-    return mapping
+STUB_WRITER = draftfile.Writer(
+    name="stub",
+    holder="another blogtool stub",
+    waited="while stub waited for arXiv",
+    again="Run the command again (the metadata is cached, so no new request is made).",
+    may_change=_titled_heading,
+    keeps_lines=True,
+)
 
 
 def check_lines_kept(old: str, new: str) -> None:
     """Raise :class:`StubError` unless every line of ``old`` is in ``new``, in order."""
-    _match_lines(old.split("\n"), new.split("\n"))
+    draftfile.check_lines_kept(old, new, _titled_heading)
 
 
 def restore_line_endings(old_raw: str, new_lf: str) -> str:
-    """``new_lf`` written the way ``old_raw`` was: its BOM, line endings and final newline.
-
-    Kept lines keep their own ending; new lines get the draft's most common one.
-    """
-    bom = "\ufeff" if old_raw.startswith("\ufeff") else ""
-    old = _split_lines(old_raw[len(bom) :])
-    new = _split_lines(new_lf)
-    endings = [ending for _, ending in old if ending]
-    default = max(("\r\n", "\n", "\r"), key=endings.count) if endings else "\n"
-    mapping = _match_lines([c for c, _ in old], [c for c, _ in new])
-    out = []
-    for (content, ending), j in zip(new, mapping, strict=True):
-        if ending:
-            ending = old[j][1] if j is not None and old[j][1] else default
-        out.append(content + ending)
-    if old and not old[-1][1] and out:
-        out[-1] = new[-1][0]  # the draft had no final newline; do not add one
-    return bom + "".join(out)
+    """``new_lf`` written the way ``old_raw`` was (see
+    :func:`blogtool.draftfile.restore_line_endings`); raises :class:`StubError` if it would
+    lose a line of the draft."""
+    check_lines_kept(to_lf(old_raw), new_lf)
+    return draftfile.restore_line_endings(old_raw, new_lf, _titled_heading)
 
 
-def unified_diff(old: str, new: str, path: str) -> str:
-    """A unified diff of two LF texts, as ``git diff`` would show it."""
-
-    def lines(text: str) -> list[str]:
-        return [content + "\n" for content, _ in _split_lines(text)]
-
-    diff = difflib.unified_diff(lines(old), lines(new), f"a/{path}", f"b/{path}")
-    return "".join(diff)
-
-
-# --- the draft on disk ---------------------------------------------------------------------
-
-
-def read_draft(path: Path) -> str:
-    """The draft's text exactly as stored (BOM and line endings kept)."""
-    from blogtool.sources import InputError, read_source
-
-    try:
-        return read_source(path, max_size=_MAX_DRAFT_SIZE)
-    except InputError as exc:
-        raise StubError(str(exc)) from None
-
-
-def check_writable(path: Path) -> None:
-    """Refuse a draft marked read-only, even for root, before any network work."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise StubError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if not mode & 0o222 or not os.access(path, os.W_OK):
-        raise StubError(f"{path}: the file is read-only; nothing written")
-
-
-class DraftLock(FileLock):
-    """``<draft>.lock``, an flock (:mod:`blogtool.lockfile`), so one stub at a time writes a
-    draft; another run waits up to ``timeout`` seconds. The operating system releases it when
-    its process dies, so a killed stub leaves no lock to wait for."""
+class DraftLock(draftfile.DraftLock):
+    """``<draft>.lock``, held by stub while it writes (:class:`blogtool.draftfile.DraftLock`)."""
 
     def __init__(self, draft: Path, timeout: float = 10.0, poll: float = 0.05) -> None:
-        lock = draft.with_name(sibling_name(draft.name, "lock"))
-        super().__init__(lock, timeout, poll, holder="another blogtool stub")
-
-    def __enter__(self) -> DraftLock:
-        try:
-            super().__enter__()
-        except LockError as exc:
-            raise StubError(f"{exc}; nothing written") from None
-        return self
+        super().__init__(draft, timeout, poll, holder=STUB_WRITER.holder)
 
 
-class DraftChanged(StubError):
-    """The draft on disk is not the one stub read and planned for; nothing was written."""
-
-
-@dataclass(frozen=True)
-class DraftUpdate:
-    plan: StubPlan
-    written: bool
+DraftUpdate = draftfile.DraftUpdate
 
 
 def update_draft(
@@ -1112,41 +1028,9 @@ def update_draft(
     expected: str | None = None,
     *,
     lock_timeout: float = 10.0,
-) -> DraftUpdate:
-    """Apply ``edit`` (LF text in, plan out) to the draft on disk, all or nothing.
-
-    ``expected`` is the draft as read before the network work. Under the lock, the draft is
-    read again: if it is not ``expected`` any more (an editor saved it, or another stub wrote
-    its section), nothing is written and :class:`DraftChanged` says so; the same if it
-    changes while the edit is planned. Otherwise the plan is checked to keep every line and
-    written atomically. On any error the draft is left byte for byte as it was.
-    """
-    from blogtool.atomic import atomic_write_text
-
-    if path.is_symlink():
-        path = path.resolve()  # replace the file the link points to, not the link
-    # SIGTERM and SIGHUP end the run through the same cleanup as an error: no temporary file.
-    with end_cleanly(), DraftLock(path, timeout=lock_timeout):
-        raw = read_draft(path)
-        if expected is not None and raw != expected:
-            raise DraftChanged(
-                f"{path} changed on disk while stub waited for arXiv; nothing written. "
-                "Run the command again (the metadata is cached, so no new request is made)."
-            )
-        plan = edit(to_lf(raw))
-        if not plan.changed:
-            return DraftUpdate(plan, written=False)
-        new_raw = restore_line_endings(raw, plan.text)
-        if read_draft(path) != raw:
-            raise DraftChanged(
-                f"{path} changed on disk while stub was writing it; nothing written. "
-                "Run the command again."
-            )
-        check_writable(path)
-        try:
-            atomic_write_text(path, new_raw)
-        except OSError as exc:
-            raise StubError(
-                f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
-            ) from None
-        return DraftUpdate(plan, written=True)
+) -> draftfile.DraftUpdate[StubPlan]:
+    """Apply ``edit`` (LF text in, plan out) to the draft on disk, all or nothing (see
+    :func:`blogtool.draftfile.update_draft`); a plan that loses a line is not written."""
+    return draftfile.update_draft(
+        path, edit, expected, lock_timeout=lock_timeout, writer=STUB_WRITER
+    )
