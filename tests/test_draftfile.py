@@ -13,6 +13,7 @@ from blogtool.draftfile import (
     DraftLock,
     check_lines_kept,
     restore_line_endings,
+    to_lf,
     update_draft,
 )
 
@@ -66,3 +67,30 @@ def test_a_held_lock_names_a_plain_writer(tmp_path: Path) -> None:
     with DraftLock(path), pytest.raises(DraftError, match="another blogtool run holds"):
         update_draft(path, lambda text: Rewritten(text + "x\n"), lock_timeout=0.1)
     assert path.read_text(encoding="utf-8") == "mine\n"
+
+
+# --- a lone \r never runs into the next line's \n ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "new_lf", "written"),
+    [
+        # a new blank line after a kept line ending in a lone CR: the new line gives way
+        ("x\na\r", "x\na\n\nb\n", "x\na\r\r\nb\n"),
+        # the draft's most common ending is a lone CR: a new line before a kept blank line
+        ("a\r\rb\n\nc\r", "a\n\nb\nnew\n\nc\n", "a\r\rb\nnew\r\n\nc\r"),
+        # a fix removed the line between a lone CR and a blank line: the blank line gives way
+        ("a\rgone\n\nb\n", "a\n\nb\n", "a\r\r\nb\n"),
+    ],
+)
+def test_no_blank_line_is_lost_to_a_lone_cr(raw: str, new_lf: str, written: str) -> None:
+    restored = restore_line_endings(raw, new_lf)
+    assert restored == written
+    assert to_lf(restored) == new_lf
+
+
+def test_stub_into_a_draft_with_a_lone_cr_keeps_its_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "draft.md"
+    path.write_bytes(b"# Notes\n\nlast line\r")
+    update_draft(path, lambda text: Rewritten(text + "\n## Added\n"))
+    assert to_lf(path.read_bytes().decode()) == "# Notes\n\nlast line\n\n## Added\n"

@@ -146,25 +146,37 @@ def restore_line_endings(old_raw: str, new_lf: str, same: SameLine = _equal) -> 
     """``new_lf`` written the way ``old_raw`` was: its BOM, line endings and final newline.
 
     Kept lines keep their own ending (a line changed in place, that of the line it
-    replaces); new lines get the draft's most common one.
+    replaces); new lines get the draft's most common one, unless that would run into the
+    next line's ending (see :func:`_keep_apart`).
     """
     bom = "\ufeff" if old_raw.startswith("\ufeff") else ""
     old = _split_lines(old_raw[len(bom) :])
     new = _split_lines(new_lf)
-    endings = [ending for _, ending in old if ending]
-    default = max(("\r\n", "\n", "\r"), key=endings.count) if endings else "\n"
+    used = [ending for _, ending in old if ending]
+    default = max(("\r\n", "\n", "\r"), key=used.count) if used else "\n"
     old_contents, new_contents = [c for c, _ in old], [c for c, _ in new]
     mapping, kept = _kept_lines(old_contents, new_contents, same)
     if kept < len(old):
         mapping = _aligned_lines(old_contents, new_contents)
-    out: list[str] = []
-    for (content, ending), j in zip(new, mapping, strict=True):
-        if ending:
-            ending = old[j][1] if j is not None and old[j][1] else default
-        out.append(content + ending)
-    if old and not old[-1][1] and out:
-        out[-1] = new[-1][0]  # the draft had no final newline; do not add one
-    return bom + "".join(out)
+    endings = [
+        (old[j][1] if j is not None and old[j][1] else default) if ending else ""
+        for (_, ending), j in zip(new, mapping, strict=True)
+    ]
+    if old and not old[-1][1] and new:
+        endings[-1] = ""  # the draft had no final newline; do not add one
+    _keep_apart(new, mapping, endings)
+    lines = (content + ending for (content, _), ending in zip(new, endings, strict=True))
+    return bom + "".join(lines)
+
+
+def _keep_apart(new: list[tuple[str, str]], mapping: list[int | None], endings: list[str]) -> None:
+    """Make sure no two line endings read as one: a lone ``\\r`` followed by an empty line
+    ending in ``\\n`` is one ``\\r\\n``, and the empty line would be lost. The line
+    stub or a fix added gets ``\\r\\n`` instead, which merges with nothing; a kept line's
+    bytes are changed only when both lines were kept (a fix removed what stood between)."""
+    for i in range(len(new) - 1):
+        if endings[i] == "\r" and not new[i + 1][0] and endings[i + 1] == "\n":
+            endings[i if mapping[i] is None else i + 1] = "\r\n"
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
