@@ -36,6 +36,7 @@ __all__ = [
     "DraftError",
     "DraftLock",
     "DraftUpdate",
+    "PlanT",
     "Rewrite",
     "Writer",
     "check_lines_kept",
