@@ -130,7 +130,7 @@ def report(
     from .. import report as reports
     from ..cli import Trouble, load_project_config
     from ..config import ConfigError
-    from ..report_render import render
+    from ..report.render import render
 
     write_baseline = write_baseline or save_baseline_alias
     path_list = list(paths) or ["."]

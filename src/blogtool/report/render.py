@@ -14,8 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from .layouts import HEADING_LAYOUTS
-from .report import Comparison, Coverage, DraftDelta, DraftReport, Report, SectionReport
+from blogtool.layouts import HEADING_LAYOUTS
+from blogtool.report.model import (
+    Comparison,
+    Coverage,
+    DraftDelta,
+    DraftReport,
+    Report,
+    SectionReport,
+)
 
 FORMATS = ("text", "markdown", "json", "html")
 
@@ -106,7 +113,7 @@ def render_text(report: Report, color: bool = False, unicode: bool = True, width
     (:func:`~blogtool.safetext.for_terminal`), so only the table's own colours reach the
     terminal.
     """
-    from .safetext import for_terminal as plain
+    from blogtool.safetext import for_terminal as plain
 
     style = _Style(color)
     deltas = _deltas_by_path(report)
