@@ -362,7 +362,7 @@ def test_papers_text_markdown_and_the_year_from_the_cache(tmp_path: Path) -> Non
         f'{draft}:2: - "A | B" [no notes]\n'
         "2 paper entries (1 arXiv IDs) in 1 draft, 1 without notes\n"
     )
-    from blogtool.report_render import md_text
+    from blogtool.report.render import md_text
 
     table = papers_cli(str(draft), "--format", "markdown").stdout.splitlines()
     assert table[2] == f"| Attention | 1706.03762 | 2016 | {md_text(f'{draft}:1')} | yes |"

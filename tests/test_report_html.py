@@ -76,7 +76,7 @@ def test_page_is_self_contained_and_links_to_draft_lines(tmp_path: Path) -> None
 def test_links_are_percent_encoded(tmp_path: Path) -> None:
     from blogtool.config import Config
     from blogtool.report import build_report
-    from blogtool.report_render import render_html
+    from blogtool.report.render import render_html
 
     draft = tmp_path / "a draft #1.md"
     draft.write_text("# T\n\nText [TBD]\n", encoding="utf-8")

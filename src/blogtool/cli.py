@@ -267,8 +267,10 @@ def lint(
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
+    from .commands.terminal import terminal_paint
     from .document import Document
     from .engine import FileResult, lint_documents, load_document, make_plan, parse_document
+    from .paint import no_paint
     from .registry import load_registry
     from .sources import InputError, decode, discover
 
@@ -369,7 +371,8 @@ def lint(
             click.echo(f"blogtool: {result.error}", err=True)
     for notice in dict.fromkeys(n for r in results for n in (*r.notices, *r.warnings)):
         click.echo(f"blogtool: {notice}", err=True)
-    rendered = formatters.render(fmt, results, registry, color=output is None and _color())
+    paint = terminal_paint() if output is None else no_paint
+    rendered = formatters.render(fmt, results, registry, paint=paint)
     if quiet and fmt == "text":
         rendered = "\n".join(rendered.splitlines()[:-1])
     if output:
@@ -521,12 +524,6 @@ def _exit_code(results, exit_zero: bool) -> int:
         return EXIT_CLEAN
     worst = max((v.severity for r in results for v in r.violations), default=Severity.OFF)
     return EXIT_VIOLATIONS if worst >= Severity.ERROR else EXIT_CLEAN
-
-
-def _color() -> bool:
-    import os
-
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def _write_report(path: Path, text: str) -> None:

@@ -14,20 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from .document import Document
-from .engine import FileResult, LintPlan, lint_document, site_flavor
-from .fixes import FixNote, FixOutcome, fix_text
-
-# The draft write path is shared with ``stub`` and is moving to a neutral module; it is
-# imported here, and only here.
-from .stub import (  # noqa: I001 - kept apart on purpose
+from .draftfile import (
     DraftChanged,
+    DraftError,
     DraftLock,
-    StubError,
     check_writable,
     read_draft,
     to_lf,
     unified_diff,
 )
+from .engine import FileResult, LintPlan, lint_document, site_flavor
+from .fixes import FixNote, FixOutcome, fix_text
 
 
 @dataclass
@@ -78,7 +75,7 @@ def fix_file(path: Path, plan: LintPlan, unsafe: bool, write: bool) -> FileFix:
         return fixed
     try:
         write_fixed(path, raw, outcome.text)
-    except StubError as exc:
+    except DraftError as exc:
         # the findings were those of a text that is not on disk: the error alone is reported
         fixed.result.error = str(exc)
         fixed.result.violations = []
@@ -88,7 +85,7 @@ def fix_file(path: Path, plan: LintPlan, unsafe: bool, write: bool) -> FileFix:
 
 
 def write_fixed(path: Path, expected: str, text: str) -> None:
-    """Write ``text`` over the draft if it still holds ``expected``; StubError otherwise."""
+    """Write ``text`` over the draft if it still holds ``expected``; DraftError otherwise."""
     from .atomic import atomic_write_text
     from .lockfile import end_cleanly
 
@@ -104,7 +101,7 @@ def write_fixed(path: Path, expected: str, text: str) -> None:
         try:
             atomic_write_text(path, text)
         except OSError as exc:
-            raise StubError(
+            raise DraftError(
                 f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
             ) from None
 

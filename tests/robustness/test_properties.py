@@ -174,11 +174,6 @@ def test_stub_keeps_every_byte_the_author_wrote(
         assert to_lf(new_raw) == (plan.text.removesuffix("\n") if unterminated else plan.text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stub.restore_line_endings puts a new blank line's \\n right after a kept line's "
-    "lone \\r: the two read as one CRLF and the blank line is gone",
-)
 def test_line_endings_never_merge_into_one() -> None:
     # the draft: "x" ends in LF (the most common ending), "a" in a lone CR
     assert to_lf(restore_line_endings("x\na\r", "x\na\n\nb\n")) == "x\na\n\nb\n"

@@ -192,7 +192,7 @@ def render_json(drafts: Sequence[DraftIndex], errors: Sequence[str]) -> str:
 
 
 def render_markdown(drafts: Sequence[DraftIndex]) -> str:
-    from ..report_render import md_text
+    from ..report.render import md_text
 
     lines = ["| Paper | arXiv | Year | Where | Notes |", "|---|---|---|---|---|"]
     for d in drafts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -130,7 +129,9 @@ def report(
     from .. import report as reports
     from ..cli import Trouble, load_project_config
     from ..config import ConfigError
-    from ..report_render import render
+    from ..paint import no_paint
+    from ..report.render import render
+    from .terminal import terminal_paint
 
     write_baseline = write_baseline or save_baseline_alias
     path_list = list(paths) or ["."]
@@ -191,7 +192,7 @@ def report(
     rendered = render(
         fmt,
         result,
-        color=fmt == "text" and output is None and _color(),
+        paint=terminal_paint() if fmt == "text" and output is None else no_paint,
         unicode=output is not None or _stdout_takes("█░·…×"),
         link_base=link_base,
     )
@@ -237,10 +238,6 @@ def _report_regressions(comparison: Comparison) -> bool:
             err=True,
         )
     return bool(worse)
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def _stdout_takes(text: str) -> bool:

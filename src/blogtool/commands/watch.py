@@ -23,7 +23,7 @@ def watch_from_lint(
     arguments for a reloaded config (select, ignore, flavor).
     """
     from blogtool import formatters
-    from blogtool.cli import _color
+    from blogtool.commands.terminal import terminal_paint
     from blogtool.config import find_config, load_config
     from blogtool.engine import make_plan
     from blogtool.watch import Watch, watch
@@ -39,7 +39,7 @@ def watch_from_lint(
         for result in results:
             if result.error:
                 click.echo(f"blogtool: {result.error}", err=True)
-        rendered = formatters.render(options["fmt"], results, registry, color=_color())
+        rendered = formatters.render(options["fmt"], results, registry, paint=terminal_paint())
         if rendered:
             click.echo(rendered)
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine import FileResult
+from ..paint import Paint, no_paint
 from ..violation import Severity
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
@@ -44,6 +45,8 @@ class Summary:
         }
 
 
-def render(name: str, results: Sequence[FileResult], registry, color: bool = False) -> str:
+def render(name: str, results: Sequence[FileResult], registry, paint: Paint = no_paint) -> str:
+    """The results in format ``name``; ``paint`` colours the text format (the CLI passes
+    ``click.style`` on a colour terminal)."""
     module = importlib.import_module(f"{__name__}.{name}")
-    return module.render(results, registry, color=color)
+    return module.render(results, registry, paint=paint)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..paint import Paint, no_paint
+
 
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -14,7 +16,7 @@ def _escape_prop(text: str) -> str:
 _LEVEL = {"ERROR": "error", "WARNING": "warning", "INFO": "notice"}
 
 
-def render(results, registry, color: bool = False) -> str:
+def render(results, registry, paint: Paint = no_paint) -> str:
     lines = []
     for result in results:
         if result.error:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 
+from ..paint import Paint, no_paint
 from . import Summary
 
 
-def render(results, registry, color: bool = False) -> str:
+def render(results, registry, paint: Paint = no_paint) -> str:
     violations = [
         {
             "path": v.path,

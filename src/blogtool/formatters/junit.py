@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from ..paint import Paint, no_paint
 from . import Summary
 
 
-def render(results, registry, color: bool = False) -> str:
+def render(results, registry, paint: Paint = no_paint) -> str:
     summary = Summary.of(results)
     suite = ET.Element(
         "testsuite",

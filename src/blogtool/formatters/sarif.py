@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from ..paint import Paint, no_paint
 
 _LEVEL = {"ERROR": "error", "WARNING": "warning", "INFO": "note", "OFF": "none"}
 
 
-def render(results, registry, color: bool = False) -> str:
+def render(results, registry, paint: Paint = no_paint) -> str:
     rules = [
         {
             "id": r.id,

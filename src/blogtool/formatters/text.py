@@ -7,20 +7,17 @@ only escapes that reach the terminal are this formatter's own colours.
 
 from __future__ import annotations
 
+from ..paint import Paint, no_paint
 from ..safetext import for_terminal
 from . import Summary
 
 
-def _paint(text: str, code: str, color: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if color else text
-
-
-def render(results, registry, color: bool = False) -> str:
+def render(results, registry, paint: Paint = no_paint) -> str:
     lines: list[str] = []
     for result in results:
         for v in result.violations:
-            where = _paint(f"{for_terminal(v.path)}:{v.line}:{v.col}:", "1", color)
-            code = _paint(v.rule_id, "31" if v.severity.name == "ERROR" else "33", color)
+            where = paint(f"{for_terminal(v.path)}:{v.line}:{v.col}:", bold=True)
+            code = paint(v.rule_id, fg="red" if v.severity.name == "ERROR" else "yellow")
             tag = "" if v.severity.name == "ERROR" else f" ({v.severity})"
             message = for_terminal(v.message)
             lines.append(f"{where} {code} {message} [{for_terminal(v.rule_name)}]{tag}")

@@ -14,8 +14,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from .layouts import HEADING_LAYOUTS
-from .report import Comparison, Coverage, DraftDelta, DraftReport, Report, SectionReport
+from blogtool.layouts import HEADING_LAYOUTS
+from blogtool.paint import Paint, no_paint
+from blogtool.report.model import (
+    Comparison,
+    Coverage,
+    DraftDelta,
+    DraftReport,
+    Report,
+    SectionReport,
+)
 
 FORMATS = ("text", "markdown", "json", "html")
 
@@ -24,7 +32,7 @@ def render(
     fmt: str,
     report: Report,
     *,
-    color: bool = False,
+    paint: Paint = no_paint,
     unicode: bool = True,
     link_base: Path | None = None,
 ) -> str:
@@ -35,7 +43,7 @@ def render(
         return render_markdown(report)
     if fmt == "html":
         return render_html(report, link_base)
-    return render_text(report, color=color, unicode=unicode)
+    return render_text(report, paint=paint, unicode=unicode)
 
 
 def _finished(draft: DraftReport) -> str:
@@ -99,16 +107,18 @@ def _deltas_by_path(report: Report) -> dict[str, DraftDelta]:
 # ---------------------------------------------------------------------- text
 
 
-def render_text(report: Report, color: bool = False, unicode: bool = True, width: int = 100) -> str:
+def render_text(
+    report: Report, paint: Paint = no_paint, unicode: bool = True, width: int = 100
+) -> str:
     """A compact table per draft, worst sections first, with a coverage bar.
 
     Paths, titles and messages come from drafts: their control characters are escaped
     (:func:`~blogtool.safetext.for_terminal`), so only the table's own colours reach the
     terminal.
     """
-    from .safetext import for_terminal as plain
+    from blogtool.safetext import for_terminal as plain
 
-    style = _Style(color)
+    style = _Style(paint)
     deltas = _deltas_by_path(report)
     out: list[str] = []
     for draft in report.drafts:
@@ -180,24 +190,25 @@ def _level(cov: Coverage) -> str:
 
 
 class _Style:
-    def __init__(self, color: bool) -> None:
-        self.color = color
+    """The table's colours, painted by the :class:`~blogtool.paint.Paint` it is given."""
 
-    def _wrap(self, code: str, text: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+    def __init__(self, paint: Paint) -> None:
+        self.paint = paint
 
     def bold(self, text: str) -> str:
-        return self._wrap("1", text)
+        return self.paint(text, bold=True)
 
     def dim(self, text: str) -> str:
-        return self._wrap("2", text)
+        return self.paint(text, dim=True)
 
     def red(self, text: str) -> str:
-        return self._wrap("31", text)
+        return self.paint(text, fg="red")
 
     def level(self, cov: Coverage, text: str) -> str:
-        codes = {"high": "32", "mid": "33", "low": "31", "none": "2"}
-        return self._wrap(codes[_level(cov)], text)
+        level = _level(cov)
+        if level == "none":
+            return self.dim(text)
+        return self.paint(text, fg={"high": "green", "mid": "yellow", "low": "red"}[level])
 
 
 def _bar(cov: Coverage, width: int, unicode: bool, style: _Style) -> str:
