@@ -558,14 +558,8 @@ class PaperError(Exception):
 
 def plan_paper_section(text: str, arxiv_id: Any, config: Any) -> Any:
     """``blogtool stub``'s plan for one paper in a draft's LF text (fetches metadata)."""
-    import click
-
     from . import stub as stubs
-    from .commands.stub import _fetch, _templates
     from .net.http import offline
-
-    class _Trouble(click.ClickException):
-        pass
 
     if offline():
         raise PaperError(
@@ -574,13 +568,12 @@ def plan_paper_section(text: str, arxiv_id: Any, config: Any) -> Any:
         )
     try:
         settings = stubs.settings_from_config(config)
-        templates = _templates(None, config)
+        templates = stubs.templates_from_config(None, config)
         layout, _ = stubs.draft_layout(Document.from_text(text), settings)
         template = templates.get(layout.name)
-        papers = _fetch([arxiv_id], config, _Trouble)
-    except (_Trouble, stubs.StubError) as exc:
-        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
-        raise PaperError(f"cannot add a section for arXiv {arxiv_id.base}: {message}") from None
+        papers = stubs.fetch_papers([arxiv_id], config, lambda warning: None)
+    except stubs.StubError as exc:
+        raise PaperError(f"cannot add a section for arXiv {arxiv_id.base}: {exc}") from None
     paper = papers.get(str(arxiv_id))
     if paper is None:
         raise PaperError(f"arXiv has no paper {arxiv_id} (unknown ID or version)")

@@ -273,6 +273,8 @@ def test_a_heading_fix_that_reveals_the_next_skip_is_kept_and_the_next_pass_fixe
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example("## Section\n\n###### Deepest\n\n###### Deepest", True)
+@example("# Title\n\n# Title\n\n#### Deep\n\n#### Deep", True)
+@example("# Title\n\n###### Deepest\n\n#### Deep", True)
 @given(drafts(), st.booleans())
 def test_fixing_twice_is_fixing_once_and_no_fix_is_left(raw: str, unsafe: bool) -> None:
     once = _fix(raw, unsafe)

@@ -6,7 +6,6 @@ Thin: check the IDs, load config and template, read the draft, fetch metadata, t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,7 +162,7 @@ def stub(
     draft_path: Path | None = None
     try:
         settings = stubs.settings_from_config(config, layout)
-        templates = _templates(template_path, config)
+        templates = stubs.templates_from_config(template_path, config)
         if print_only:
             template = templates.get(settings.layout or "years")
         else:
@@ -190,7 +189,7 @@ def stub(
                     err=True,
                 )
         wanted = [arxiv_id for arxiv_id in wanted if arxiv_id.base not in elsewhere]
-    papers = _fetch(wanted, config, Trouble) if wanted else {}
+    papers = _fetch(wanted, config) if wanted else {}
     requests = [
         stubs.StubRequest(arxiv_id, paper)
         for arxiv_id in wanted
@@ -220,26 +219,6 @@ def stub(
         if arxiv_id.base in done and draft_path is not None:
             click.echo(_describe(draft_path, done[arxiv_id.base]), err=True)
     _finish(ids, unknown, Trouble)
-
-
-def _templates(option: Path | None, config: Any) -> Any:
-    """``--template`` for whatever layout the draft has; else from config, per layout."""
-    from blogtool.layouts import HEADINGS, LAYOUTS, YEARS
-    from blogtool.stub import StubError, Templates
-
-    table = config.section("stub")
-    per_layout = {}
-    configured = table.get("template")
-    if configured:
-        per_layout = {YEARS: config.root / configured, HEADINGS: config.root / configured}
-    for name, path in (table.get("templates") or {}).items():
-        if name not in LAYOUTS or not isinstance(path, str):
-            raise StubError(
-                f"{config.where('stub.templates')}: [stub] templates maps a layout "
-                f"({', '.join(LAYOUTS)}) to a file, not {name!r} = {path!r}"
-            )
-        per_layout[name] = config.root / path
-    return Templates(option, per_layout)
 
 
 def _draft_template(
@@ -332,33 +311,17 @@ def _already_there(
     return found
 
 
-def _fetch(
-    ids: Sequence[ArxivId], config: Any, trouble: type[click.ClickException]
-) -> dict[str, Paper | None]:
-    from blogtool.net.arxiv import CACHE_MAX_AGE, ENV_API_URL, ArxivClient, ArxivError
-    from blogtool.net.cache import DiskCache
+def _fetch(ids: Sequence[ArxivId], config: Any) -> dict[str, Paper | None]:
+    from blogtool.cli import Trouble
+    from blogtool.stub import StubError, fetch_papers
 
-    table = config.section("arxiv")
-    # The environment beats the config file, so a test or a mirror can redirect one run.
-    api_url = None if os.environ.get(ENV_API_URL) else table.get("api_url")
-    max_age = float(table.get("cache_max_age", CACHE_MAX_AGE))
-    cache = DiskCache.open(max_age=max_age)
+    def warn(message: str) -> None:
+        click.echo(f"blogtool: warning: {message}", err=True)
+
     try:
-        with ArxivClient(
-            api_url,
-            cache=cache,
-            min_interval=float(table.get("min_interval", 3.0)),
-            timeout=float(table.get("timeout", 15.0)),
-            cache_max_age=max_age,
-            **{key: table[key] for key in ("max_response_bytes", "max_wait") if key in table},
-        ) as client:
-            return client.fetch(ids)
-    except ArxivError as exc:
-        raise trouble(f"{exc} (nothing written)") from None
-    finally:
-        for warning in cache.warnings:
-            click.echo(f"blogtool: warning: {warning}", err=True)
-        cache.close()
+        return fetch_papers(ids, config, warn)
+    except StubError as exc:
+        raise Trouble(str(exc)) from None
 
 
 def _apply(

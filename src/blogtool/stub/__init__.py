@@ -51,6 +51,7 @@ from blogtool.stub.plan import (
     plan_stubs,
 )
 from blogtool.stub.settings import StubSettings, settings_from_config
+from blogtool.stub.sources import fetch_papers, templates_from_config
 from blogtool.stub.template import (
     BUILTIN_TEMPLATE,
     PLACEHOLDERS,
@@ -66,6 +67,8 @@ from blogtool.stub.template import (
 )
 
 __all__ = [
+    "fetch_papers",
+    "templates_from_config",
     "BUILTIN_TEMPLATE",
     "PLACEHOLDERS",
     "TEMPLATE_FILES",
