@@ -8,6 +8,15 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first (the sort is stable; all else keeps its order).
+
+    Spread over xdist's workers, a test of a quarter of a minute that started last would keep
+    one worker busy after the others have finished.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     monkeypatch.setenv("BLOGTOOL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
