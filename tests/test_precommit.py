@@ -284,7 +284,8 @@ def web() -> Iterator[tuple[str, list[str]]]:
     """A 127.0.0.1 server (404 for paths with "missing", else 200): its URL and the paths asked."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     server.paths = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a 50 ms poll: shutdown() waits for the next poll, 0.5 s by default
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", server.paths  # type: ignore[attr-defined]

@@ -135,15 +135,15 @@ class FakeArxiv:
 
 
 @pytest.fixture
-def arxiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArxiv]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    fake = FakeArxiv(server)
+def arxiv(
+    shared_http_server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeArxiv]:
+    shared_http_server.clear()
+    fake = FakeArxiv(shared_http_server)
     monkeypatch.setenv(ENV_API_URL, fake.url)
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
     yield fake
-    server.clear()
-    server.stop()
+    shared_http_server.clear()
 
 
 DRAFT = """# A history

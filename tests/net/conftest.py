@@ -66,7 +66,8 @@ class Web:
         return [hit for hit in self.hits if hit.path == path]
 
 
-@pytest.fixture(scope="module")
+# One server for the session: stopping one waits out its 0.5 s poll; ``web`` clears it per test.
+@pytest.fixture(scope="session")
 def _web_server() -> Iterator[HTTPServer]:
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()

@@ -49,7 +49,8 @@ def tls_server(ca: trustme.CA) -> Iterator[int]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a 50 ms poll: shutdown() waits for the next poll, 0.5 s by default
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1]
@@ -136,7 +137,8 @@ def test_plain_http_links_load_no_ca_bundle(
     real = httpx.create_ssl_context
     monkeypatch.setattr(httpx, "create_ssl_context", lambda *a, **k: built.append(1) or real())
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # a 50 ms poll: shutdown() waits for the next poll, 0.5 s by default
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         plain = f"http://127.0.0.1:{server.server_address[1]}/ok"
         assert check_urls([plain], _config())[plain].status is LinkStatus.OK

@@ -573,7 +573,8 @@ class _KeepAliveServer(ThreadingHTTPServer):
 
 def test_connections_to_a_server_are_reused() -> None:
     server = _KeepAliveServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # a 50 ms poll: shutdown() waits for the next poll, 0.5 s by default
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         # /missing: HEAD 404, then GET 404 with a body, which is read so the connection stays.
