@@ -24,7 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .backends import BackendUnavailable, Dialect, Finding, create_backend
+from .backends import BackendUnavailable, Finding
+from .dialect import Dialect
+from .factory import create_backend
 from .vocabulary import Vocabulary, VocabularyError, vocabulary_paths
 
 # A paragraph: from a non-blank character through the following non-blank lines. Starting
