@@ -74,13 +74,16 @@ class Option:
 class RuleContext:
     """What a rule may read besides the document: its options, the rule data, the answers
     gathered by I/O for network rules (``links``: a blogtool.linkscan.LinkFindings, or None
-    when links were not checked), and the Markdown ``flavor`` the draft's blog renders with
-    (one of blogtool.config.FLAVORS, resolved from config or the site before rules run)."""
+    when links were not checked), the Markdown ``flavor`` the draft's blog renders with
+    (one of blogtool.config.FLAVORS, resolved from config or the site before rules run),
+    and what the spelling stage found (``spelling``: a
+    blogtool.spelling.stage.SpellingResult, or None when no spelling rule runs)."""
 
     options: dict[str, Any]
     data: Any  # blogtool.ruledata.RuleData
     links: Any = None
     flavor: str = DEFAULT_FLAVOR
+    spelling: Any = None
 
 
 CheckFn = Callable[["Document", RuleContext], Iterable[Hit]]
