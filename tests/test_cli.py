@@ -281,5 +281,5 @@ def test_help_lists_every_command_without_importing_the_lazy_ones() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     listed = [line.split()[0] for line in proc.stdout.split("Commands:")[1].splitlines()[1:-1]]
-    assert listed == ["links", "lint", "papers", "report", "rules", "stub"]
+    assert listed == ["links", "lint", "papers", "report", "rules", "server", "stub"]
     assert proc.stdout.strip().endswith("[]")

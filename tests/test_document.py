@@ -229,3 +229,70 @@ def test_footnote_labels_and_entities_are_not_prose() -> None:
     prose = Document.from_text(text).prose_text
     assert "songermon" not in prose and "mdash" not in prose and "8212" not in prose
     assert "[^nolabel]" in prose and "The note." in prose
+
+
+def test_front_matter_fields_are_its_top_level_lines() -> None:
+    src = (
+        "---\n"
+        'title: "Scaling, revisited"  # quoted\n'
+        "draft: true  # not yet\n"
+        "tags:\n"
+        "  - name: nested\n"
+        "title: second\n"
+        "empty:\n"
+        "---\n"
+        "Text.\n"
+    )
+    doc = Document.from_text(src)
+    matter = doc.front_matter
+    assert matter is not None
+    assert doc.text[matter.start : matter.end] == src[: src.index("---\nText")] + "---"
+    assert matter.fields == {
+        "title": "Scaling, revisited",
+        "draft": "true",
+        "tags": "",
+        "empty": "",
+    }
+    start, end = matter.spans["title"]
+    assert doc.text[start:end] == '"Scaling, revisited"'
+    start, end = matter.spans["draft"]
+    assert doc.text[start:end] == "true"
+
+
+def test_no_front_matter_below_line_one() -> None:
+    assert Document.from_text("\n---\ntitle: A\n---\n").front_matter is None
+
+
+def test_sections_know_where_the_heading_and_the_body_end() -> None:
+    src = "# Title *one*\nIntro.\n\nSetext\n------\nBody.\n\n### Child\nMore.\n"
+    doc = Document.from_text(src)
+    title, setext, child = doc.sections
+    assert title.raw_title == "Title *one*"
+    assert doc.text[title.start : title.heading_end] == "# Title *one*"
+    assert doc.text[title.body_start :].startswith("Intro.")
+    assert doc.text[setext.start : setext.heading_end] == "Setext\n------"
+    assert doc.text[setext.body_start : setext.body_end] == "Body.\n\n"
+    assert setext.body_end == child.start and child.body_end == child.end == len(doc.text)
+
+
+def test_top_level_blocks_in_order() -> None:
+    src = (
+        "Para.\n\n---\n\n| a |\n|---|\n| 1 |\n\n![x](x.png)\n\n- item\n\n"
+        '<div>\n<img src="a.png">\n</div>\n\n> quote\n'
+    )
+    doc = Document.from_text(src)
+    kinds = [(b.kind, b.line, b.end_line) for b in doc.blocks]
+    assert kinds == [
+        ("paragraph", 1, 1),
+        ("hr", 3, 3),
+        ("table", 5, 7),
+        ("paragraph", 9, 9),
+        ("bullet_list", 11, 12),  # a list keeps the blank line after it
+        ("html_block", 13, 15),
+        ("blockquote", 17, 17),
+    ]
+    hr = doc.blocks[1]
+    assert doc.text[hr.start : hr.end] == "---\n"
+    assert [b.only_images for b in doc.blocks if b.kind == "paragraph"] == [False, True]
+    assert '<img src="a.png">' in doc.blocks[5].content
+    assert doc.html_block_lines == {13, 14, 15}

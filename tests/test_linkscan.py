@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from blogtool.commands.links import show_progress
+from blogtool.cli import show_progress
 from blogtool.config import Config
 from blogtool.document import Document
 from blogtool.engine import lint_text, make_plan

@@ -8,12 +8,20 @@ Exit codes (all commands):
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .document import Document
+    from .engine import LintPlan
 
 EXIT_CLEAN = 0
 EXIT_VIOLATIONS = 1
@@ -24,6 +32,8 @@ Exit codes:
   0  no problems, or warnings only
   1  at least one error-level violation
   2  usage error, bad config, unreadable file, or internal error
+With --fix: the same, for what remains. With --fix-diff: 1 when a fix
+would change a draft.
 """
 
 
@@ -71,6 +81,11 @@ LAZY_COMMANDS = {
         "blogtool.commands.report",
         "report",
         "Report the TODO coverage of drafts: files or directories (every *.md below).",
+    ),
+    "server": (
+        "blogtool.commands.server",
+        "server",
+        "Run the language server (LSP) over stdio, for editors.",
     ),
     "stub": (
         "blogtool.commands.stub",
@@ -197,6 +212,27 @@ def main() -> None:
     "Default: the config's flavor, else detected from the site (_config.yml: kramdown, "
     "hugo.toml: goldmark, neither: gfm).",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the safe fixes to the drafts, then report what remains.",
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Apply the unsafe fixes too (implies --fix; with --fix-diff, show them too).",
+)
+@click.option(
+    "--fix-diff",
+    is_flag=True,
+    help="Print the unified diff the fixes would make and write nothing (exit 1 if any).",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Lint, then lint again each draft that changes on disk, until Ctrl-C (exit 0). "
+    "Not with - (stdin), --output, --diff or the baseline options.",
+)
 def lint(
     paths: tuple[str, ...],
     fmt: str,
@@ -215,10 +251,15 @@ def lint(
     check_links: bool,
     offline: bool,
     flavor: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    fix_diff: bool,
+    watch: bool,
 ) -> None:
     """Lint Markdown drafts: files, directories (every *.md below) or - for stdin."""
     from . import formatters
-    from .engine import FileResult, lint_files, lint_text, make_plan, site_flavor
+    from .document import Document
+    from .engine import FileResult, lint_documents, load_document, make_plan, parse_document
     from .registry import load_registry
     from .sources import InputError, decode, discover
 
@@ -238,32 +279,70 @@ def lint(
             network=check_links,
             registry=registry,
             flavor=flavor,
+            offline=offline,
         )
     except ConfigError as exc:
         raise Trouble(str(exc)) from None
 
+    if watch:
+        refused = {"-": "-" in path_list, "--output": output, "--diff": diff_ref}
+        refused |= {"--baseline": baseline, "--write-baseline": write_baseline}
+        refused |= {"--fix": fix, "--unsafe-fixes": unsafe_fixes, "--fix-diff": fix_diff}
+        used = [name for name, value in refused.items() if value]
+        if used:
+            raise click.UsageError(f"--watch does not go with {', '.join(used)}")
+        from .commands.watch import watch_from_lint
+
+        options = dict(fmt=fmt, force_exclude=force_exclude, jobs=jobs, config_path=config_path)
+        options |= dict(select=_split(select), ignore=_split(ignore), flavor=flavor)
+        watch_from_lint(path_list, config, plan, registry, options)
+
     results: list[FileResult] = []
-    stdin_text: str | None = None
+    stdin_doc: list[Document | FileResult] = []
     if "-" in path_list:
         path_list.remove("-")
         try:
-            stdin_text = decode(sys.stdin.buffer.read(), stdin_filename)
+            stdin_doc.append(
+                parse_document(decode(sys.stdin.buffer.read(), stdin_filename), stdin_filename)
+            )
         except InputError as exc:
-            results.append(FileResult(stdin_filename, error=str(exc)))
-    files, bad_paths = discover(path_list, config.exclude, force_exclude) if path_list else ([], [])
+            stdin_doc.append(FileResult(stdin_filename, error=str(exc)))
+    files, bad_paths = (
+        ([], []) if not path_list else discover(path_list, config.excludes, force_exclude)
+    )
+    drafts: list[Document | Path | FileResult] = list(files)
     if check_links:
-        from .commands.links import lint_findings
-        from .document import Document
-
-        extra = [Document.from_text(stdin_text, stdin_filename)] if stdin_text is not None else []
-        plan.links = lint_findings(plan, config, files, extra, offline=offline, quiet=quiet)
-    if stdin_text is not None:
-        # an editor names the buffer's file: its site decides, else the working directory's
-        named = Path(stdin_filename) if stdin_filename != "<stdin>" else Path.cwd()
-        results.append(lint_text(stdin_text, stdin_filename, plan, site_flavor(plan, named)))
+        # the drafts are loaded here, once: the link checks read them and so do the rules
+        drafts = [load_document(p, plan) for p in files]
+        docs = [d for d in (*stdin_doc, *drafts) if isinstance(d, Document)]
+        plan.links = link_findings(plan, config, docs, offline=offline, quiet=quiet)
+    fixing = fix or unsafe_fixes or fix_diff
+    if fixing and stdin_doc:
+        raise Trouble("--fix and --fix-diff change files: name the draft instead of -")
+    # stdin is linted with the site of the file an editor names it, else the working directory's
+    results.extend(lint_documents(stdin_doc, plan))
     for message in bad_paths:
         results.append(FileResult(message.split(":", 1)[0], error=message))
-    results.extend(lint_files(files, plan, jobs))
+    if fixing:
+        from .fixfiles import run as run_fixes
+        from .fixfiles import with_cached_redirects
+
+        if not check_links and not offline:
+            with_cached_redirects(plan, config, registry, files, _split(select), _split(ignore))
+
+        fixed, changed, diffs, notes = run_fixes(files, plan, unsafe_fixes, fix_diff, quiet, jobs)
+        for diff in diffs:
+            click.echo(diff, nl=False)
+        for note in notes:
+            click.echo(f"blogtool: {note}", err=True)
+        results.extend(fixed)
+        if fix_diff:
+            errors = [r.error for r in results if r.error]
+            for error in errors:
+                click.echo(f"blogtool: {error}", err=True)
+            sys.exit(EXIT_TROUBLE if errors else EXIT_VIOLATIONS if changed else EXIT_CLEAN)
+    else:
+        results.extend(lint_documents(drafts, plan, jobs))
     _narrow(results, diff_ref, baseline, write_baseline, {a.rule.id for a in plan.rules})
 
     for result in results:
@@ -281,9 +360,75 @@ def lint(
     sys.exit(_exit_code(results, exit_zero))
 
 
+def link_findings(  # noqa: ANN201 - a blogtool.linkscan.LinkFindings
+    plan: LintPlan,
+    config: Config,
+    docs: Sequence[Document],
+    *,
+    offline: bool,
+    quiet: bool,
+    cached_only: bool = False,
+):
+    """``lint``/``report --check-links``: what the link rules get (blogtool.linkrun), with a
+    progress bar for a person watching; messages go to stderr."""
+    from .config import ConfigError
+    from .linkrun import Notices, lint_findings
+
+    notices = Notices()
+    try:
+        findings = lint_findings(
+            plan,
+            config,
+            docs,
+            notices,
+            offline=offline,
+            cached_only=cached_only,
+            progress=progress_bar if show_progress(quiet) else None,
+        )
+    except ConfigError as exc:
+        raise Trouble(str(exc)) from None
+    finally:
+        for line in notices.lines:
+            click.echo(f"blogtool: {line}", err=True)
+    return findings
+
+
+def show_progress(
+    quiet: bool, environ: Mapping[str, str] | None = None, stream: TextIO | None = None
+) -> bool:
+    """A progress bar only for a person watching: not with --quiet, in CI, or into a pipe."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    stream = sys.stderr if stream is None else stream
+    in_ci = environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return not quiet and not in_ci and stream.isatty()
+
+
+@contextlib.contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for ``total`` link checks; yields the checker's callback."""
+    stream = click.get_text_stream("stderr")
+    with click.progressbar(length=total, label="Checking links", show_pos=True, file=stream) as bar:
+        shown = 0
+
+        def update(done: int, _total: int) -> None:
+            nonlocal shown
+            if done > shown:
+                bar.update(done - shown)
+                shown = done
+
+        yield update
+
+
 def _offline_for_this_run() -> None:
-    """Tell every stage, worker processes included, that this run must not connect anywhere;
-    the environment is restored when the command ends."""
+    """Until the spelling backends read ``plan.offline``: tell a LanguageTool backend, in
+    worker processes too, through the environment; restored when the command ends.
+
+    Everything else reads the plan (LintPlan.offline, RuleContext.offline). The spelling
+    rules build their backend from their options and the environment, so this bridge goes
+    when the engine's spelling stage hands ``plan.offline`` to the backend.
+    """
     import os
 
     from .net.http import OFFLINE_ENV
@@ -379,19 +524,14 @@ def _write_report(path: Path, text: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(rule: str | None, fmt: str) -> None:
     """List every rule, or print one rule's documentation (by id or name)."""
-    from .registry import load_registry
+    from .registry import load_registry, rule_help
 
     registry = load_registry()
     if rule:
         found = registry.get(rule)
         if found is None:
             raise Trouble(f"unknown rule {rule!r}; `blogtool rules` lists them")
-        click.echo(f"{found.id} {found.name} (default severity: {found.severity})\n")
-        click.echo(found.doc)
-        if found.options:
-            click.echo("\nOptions:")
-            for name, opt in found.options.items():
-                click.echo(f"  {name} = {opt.default!r}  {opt.help}")
+        click.echo(rule_help(found))
         return
     if fmt == "json":
         import json
@@ -399,7 +539,13 @@ def rules(rule: str | None, fmt: str) -> None:
         click.echo(
             json.dumps(
                 [
-                    {"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary}
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": str(r.severity),
+                        "fix": r.fix,
+                        "summary": r.summary,
+                    }
                     for r in registry
                 ],
                 indent=2,

@@ -16,7 +16,10 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .sources import Excludes
 
 
 class ConfigError(ValueError):
@@ -133,9 +136,21 @@ class Config:
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefix: str = ""  # the table holding blogtool's settings: "tool.blogtool" in pyproject.toml
+    given: frozenset[str] = frozenset()  # the top-level keys the config file sets
 
     def section(self, name: str) -> dict[str, Any]:
         return self.sections.get(name, {})
+
+    @property
+    def excludes(self) -> Excludes:
+        """The ``exclude`` patterns, relative to the config file's directory."""
+        from .sources import Excludes
+
+        return Excludes(self.exclude, self.root)
+
+    def is_set(self, key: str) -> bool:
+        """Whether the config file sets this top-level key (else its value is the default)."""
+        return key in self.given
 
     def where(self, key: str) -> str:
         """``file:line`` of a dotted key (``rules.BT101.severity``), for error messages."""
@@ -324,6 +339,7 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
 
     for key, value in table.items():
         _check(key, value, SCHEMA[""], fail)
+    config.given = frozenset(table)
     for name, schema in SCHEMA.items():
         if name and name in table:
             for key, value in table[name].items():
@@ -333,6 +349,13 @@ def _validate(config: Config, table: dict[str, Any], prefix: str) -> None:
     config.select = [str(x) for x in table.get("select", [])]
     config.ignore = [str(x) for x in table.get("ignore", [])]
     config.exclude = [str(x) for x in table.get("exclude", [])]
+    if config.exclude:
+        from .sources import compile_excludes
+
+        try:
+            compile_excludes(config.exclude)
+        except ValueError as exc:
+            fail("exclude", f"exclude: {exc}")
     config.drafts = [str(x) for x in table.get("drafts", [])]
     config.rules_dirs = [config.root / str(p) for p in table.get("rules_dirs", [])]
     for directory in config.rules_dirs:

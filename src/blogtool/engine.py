@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ class FileResult:
     lines: int = 0
     notices: list[str] = field(default_factory=list)  # rules that could not run (RuleUnavailable)
     warnings: list[str] = field(default_factory=list)  # worth saying, not worth an exit code
+    derived: Any = None  # what lint_documents' ``after`` made of the draft
 
 
 @dataclass
@@ -51,6 +52,7 @@ class LintPlan:
     flavor: str | None = None  # the Markdown flavor set by CLI or config; None: per site
     project_root: str | None = None  # where detecting a draft's site stops walking up
     drafts: tuple[str, ...] = ()  # globs of work in progress, where TODOs warn (blogtool.wip)
+    offline: bool = False  # no stage may use the network (lint --offline)
 
 
 def select_rules(
@@ -84,6 +86,12 @@ def select_rules(
     def where(rule_id: str, name: str) -> str:
         return config.where(f"rules.{spelled.get(rule_id, rule_id)}.{name}")
 
+    # Settings of the whole project that rules take as options of their own, unless the
+    # rule's own table says otherwise: the level of paper headings (BT207, BT402-BT404).
+    shared: dict[str, Any] = {}
+    if config.is_set("paper_heading_level"):
+        shared["paper_level"] = config.paper_heading_level
+
     active = []
     for r in registry:
         if r.network and not network:
@@ -102,6 +110,7 @@ def select_rules(
                 continue
             severity = Severity.WARNING
         options = {name: opt.default for name, opt in r.options.items()}
+        options.update({k: v for k, v in shared.items() if k in r.options})
         if r.config_section:
             # already validated against config.SCHEMA; shared by the rules of a family
             options.update(config.section(r.config_section))
@@ -114,20 +123,9 @@ def select_rules(
                     f"{where(r.id, name)}: unknown option {name!r} for {r.id} {r.name} "
                     f"(known: {known})"
                 )
-            if not isinstance(value, r.options[name].type) or isinstance(value, bool) != (
-                isinstance(r.options[name].default, bool)
-            ):
-                raise ConfigError(
-                    f"{where(r.id, name)}: {r.id} option {name!r} has the wrong type "
-                    f"({type(value).__name__})"
-                )
-            choices = r.options[name].choices
-            if choices and value not in choices:
-                raise ConfigError(
-                    f"{where(r.id, name)}: {r.id} option {name!r} must be one of "
-                    f"{', '.join(map(repr, choices))}, not {value!r}"
-                )
-            options[name] = value
+            options[name] = r.options[name].validate(
+                value, f"{where(r.id, name)}: {r.id} option {name!r}"
+            )
         active.append(ActiveRule(r, severity, options))
     return active
 
@@ -139,6 +137,7 @@ def make_plan(
     network: bool = False,
     registry: RuleRegistry | None = None,
     flavor: str | None = None,
+    offline: bool = False,
 ) -> LintPlan:
     registry = registry or load_registry()
     rules = select_rules(registry, config, select, ignore, network)
@@ -149,6 +148,7 @@ def make_plan(
         flavor=flavor or config.flavor,
         project_root=str(config.root) if config.path else None,
         drafts=tuple(config.drafts),
+        offline=offline,
     )
 
 
@@ -177,8 +177,17 @@ def lint_document(
     plan: LintPlan,
     notices: list[str] | None = None,
     flavor: str | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Violation]:
-    return run_rules(doc, plan, spelling_stage(doc, plan), notices, flavor)
+    """Run the stages and then the rules of ``plan`` over ``doc``.
+
+    Rules that could not run are added to ``notices`` and what the stages want said (a cache
+    that cannot be written) to ``warnings``, each once, when the caller passes a list.
+    """
+    spelling = spelling_stage(doc, plan)
+    if spelling is not None and warnings is not None:
+        warnings.extend(w for w in spelling.warnings if w not in warnings)
+    return run_rules(doc, plan, spelling, notices, flavor)
 
 
 def run_rules(
@@ -207,7 +216,8 @@ def run_rules(
             plan.data,
             plan.links,
             flavor or plan.flavor or DEFAULT_FLAVOR,
-            spelling,
+            offline=plan.offline,
+            spelling=spelling,
         )
         try:
             hits = list(r.check(doc, ctx))
@@ -257,40 +267,133 @@ def run_rules(
     return relax(doc, out, plan.drafts)
 
 
-def lint_text(text: str, path: str, plan: LintPlan, flavor: str | None = None) -> FileResult:
-    """Lint text in memory; ``flavor`` overrides the plan's (no site is looked for here)."""
-    doc = Document.from_text(text, path)
-    notices: list[str] = []
-    spelling = spelling_stage(doc, plan)
-    violations = run_rules(doc, plan, spelling, notices, flavor)
-    warnings = list(spelling.warnings) if spelling else []
-    return FileResult(path, violations, lines=len(doc.lines), notices=notices, warnings=warnings)
+def load_document(path: Path, plan: LintPlan) -> Document | FileResult:
+    """Read and parse one draft: the only place a draft on disk becomes a Document.
 
-
-def lint_file(path: Path, plan: LintPlan, flavor: str | None = None) -> FileResult:
-    """Lint one file, with ``flavor`` or else the one its site uses."""
+    A draft that cannot be read (missing, too large, not UTF-8) or parsed (nested too deep
+    for the parser) is a :class:`FileResult` whose ``error`` says why, never an exception.
+    """
     try:
         text = read_source(path, plan.max_file_size)
     except InputError as exc:
         return FileResult(str(path), error=str(exc))
+    return parse_document(text, str(path))
+
+
+def parse_document(text: str, path: str) -> Document | FileResult:
+    """Parse a draft's text (read from a file or stdin); a FileResult with ``error`` when it
+    is nested too deeply for the parser."""
     try:
-        return lint_text(text, str(path), plan, flavor or site_flavor(plan, path))
+        return Document.from_text(text, path)
     except RecursionError:
-        return FileResult(str(path), error=f"{path}: too deeply nested to parse; not linted")
+        return FileResult(path, error=f"{path}: too deeply nested to parse; not linted")
+
+
+def load_documents(
+    paths: Iterable[Path], plan: LintPlan
+) -> tuple[list[Document], list[FileResult]]:
+    """The drafts a caller needs in its own process (to check their links first), and a
+    FileResult with ``error`` for each that could not be loaded."""
+    docs: list[Document] = []
+    failed: list[FileResult] = []
+    for path in paths:
+        loaded = load_document(path, plan)
+        if isinstance(loaded, FileResult):
+            failed.append(loaded)
+        else:
+            docs.append(loaded)
+    return docs, failed
+
+
+# What a caller does with a draft after linting it, in the worker that linted it: its value
+# becomes FileResult.derived (``blogtool report`` builds a draft's coverage report here).
+# Must be picklable (a module-level function or a functools.partial of one).
+AfterLint = Callable[[Document, "FileResult"], Any]
+
+
+def _lint_loaded(
+    doc: Document, plan: LintPlan, flavor: str | None, after: AfterLint | None = None
+) -> FileResult:
+    notices: list[str] = []
+    warnings: list[str] = []
+    try:
+        violations = lint_document(doc, plan, notices, flavor, warnings)
+    except RecursionError:
+        return FileResult(doc.path, error=f"{doc.path}: too deeply nested to parse; not linted")
+    result = FileResult(
+        doc.path, violations, lines=len(doc.lines), notices=notices, warnings=warnings
+    )
+    if after is not None:
+        result.derived = after(doc, result)
+    return result
+
+
+# A draft to lint: parsed already, a file for the worker to load, or one that failed to load
+# (passed through, so that results keep the order of the drafts).
+Draft = Document | Path | FileResult
+
+
+def _lint_one(
+    draft: Draft, plan: LintPlan, flavor: str | None, after: AfterLint | None
+) -> FileResult:
+    loaded = load_document(draft, plan) if isinstance(draft, Path) else draft
+    if isinstance(loaded, FileResult):
+        return loaded
+    return _lint_loaded(loaded, plan, flavor, after)
+
+
+def lint_documents(
+    docs: Sequence[Draft],
+    plan: LintPlan,
+    jobs: int = 0,
+    after: AfterLint | None = None,
+) -> list[FileResult]:
+    """Lint drafts, in a process pool when there are several and more than one core.
+
+    Each item is a parsed Document, or a Path that the worker loads (:func:`load_document`)
+    so that reading and parsing run in parallel too; a caller that needs the Documents
+    itself (link checking) loads them first and hands them over, and no draft is parsed
+    twice. A FileResult (a draft that failed to load) comes back as it is. Every draft is
+    linted with the plan's flavor, else its site's. ``after`` runs on each linted draft in
+    its worker. Results come back in the order of ``docs``.
+    """
+    # a site is looked for once per directory, not once per draft
+    by_directory: dict[Path, str] = {}
+    flavors = []
+    for draft in docs:
+        if isinstance(draft, FileResult):
+            flavors.append(None)
+            continue
+        where = draft if isinstance(draft, Path) else Path(draft.path)
+        if where.parent not in by_directory:
+            by_directory[where.parent] = site_flavor(plan, where)
+        flavors.append(by_directory[where.parent])
+    workers = jobs or min(len(docs), os.cpu_count() or 1)
+    if workers <= 1 or len(docs) < 4:
+        return [_lint_one(d, plan, f, after) for d, f in zip(docs, flavors, strict=True)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = len(docs)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_lint_one, docs, [plan] * n, flavors, [after] * n, chunksize=1))
+
+
+def lint_text(text: str, path: str, plan: LintPlan, flavor: str | None = None) -> FileResult:
+    """Lint text in memory; ``flavor`` overrides the plan's (no site is looked for here)."""
+    doc = parse_document(text, path)
+    if isinstance(doc, FileResult):
+        return doc
+    return _lint_loaded(doc, plan, flavor)
+
+
+def lint_file(path: Path, plan: LintPlan, flavor: str | None = None) -> FileResult:
+    """Lint one file, with ``flavor`` or else the one its site uses."""
+    loaded = load_document(path, plan)
+    if isinstance(loaded, FileResult):
+        return loaded
+    return _lint_loaded(loaded, plan, flavor or site_flavor(plan, path))
 
 
 def lint_files(paths: Sequence[Path], plan: LintPlan, jobs: int = 0) -> list[FileResult]:
     """Lint files, in a process pool when there are several and more than one core."""
-    # a site is looked for once per directory, not once per draft
-    by_directory: dict[Path, str] = {}
-    for p in paths:
-        if p.parent not in by_directory:
-            by_directory[p.parent] = site_flavor(plan, p)
-    flavors = [by_directory[p.parent] for p in paths]
-    workers = jobs or min(len(paths), os.cpu_count() or 1)
-    if workers <= 1 or len(paths) < 4:
-        return [lint_file(p, plan, f) for p, f in zip(paths, flavors, strict=True)]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lint_file, paths, [plan] * len(paths), flavors, chunksize=1))
+    return lint_documents(list(paths), plan, jobs)

@@ -333,19 +333,3 @@ def remote_problem(url: str, result: LinkResult) -> tuple[str, str] | None:
     if status is LinkStatus.TIMEOUT:
         return DEAD_LINK, f"link timed out {url}: {detail}"
     return DEAD_LINK, f"broken link {url}: {detail}"
-
-
-def read_documents(paths: Iterable[Path], max_file_size: int) -> tuple[list[Document], list[str]]:
-    """The parsed drafts, and one error line for each file that could not be read."""
-    from .sources import InputError, read_source
-
-    docs: list[Document] = []
-    errors: list[str] = []
-    for path in paths:
-        try:
-            docs.append(Document.from_text(read_source(path, max_file_size), str(path)))
-        except InputError as exc:
-            errors.append(str(exc))
-        except RecursionError:
-            errors.append(f"{path}: too deeply nested to parse; not checked")
-    return docs, errors

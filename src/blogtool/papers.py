@@ -42,6 +42,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .arxiv_id import ArxivId, InvalidArxivId, parse_arxiv_id
+from .content import content_text
+from .dates import parse_date_title
+from .details import MEDIA_TAG
 from .document import Document, Link, Section, blank_spans
 
 __all__ = [
@@ -496,8 +499,6 @@ def _short(doc: Document, line: int) -> bool:
 
 
 def _heading_title(section: Section, ref: Reference, in_heading: bool, lead: _Candidate | None):
-    from .layouts import parse_date_title
-
     if in_heading:
         return " ".join(section.title.split())
     if parse_date_title(section.title) is not None or not section.title.strip():
@@ -512,7 +513,6 @@ def entries(doc: Document) -> list[Entry]:
     memo = doc.memo.get("papers.entries")
     if memo is not None:
         return memo
-    from .layouts import parse_date_title
 
     refs = references(doc)
     candidates = _block_candidates(doc, refs)
@@ -675,8 +675,6 @@ class _Notes:
 
     def content(self) -> str:
         if self._content is None:
-            from .rules.structure import content_text
-
             doc = self.doc
             blank = [
                 (r.start, r.end)
@@ -722,7 +720,8 @@ class _Notes:
         return self._words(_line_end(doc, c.line), _line_end(doc, c.end_line))
 
 
-_MEDIA = re.compile(r"<(?:img|video|iframe|picture|svg|audio|embed|object|table)\b|!\[", re.I)
+# a media element, or a Markdown image
+_MEDIA = re.compile(MEDIA_TAG.pattern + r"|!\[", re.I)
 
 
 def _row_notes(doc: Document, c: _Candidate) -> bool:

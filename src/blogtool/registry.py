@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "blogtool.rules"
 
+FIX_SAFE = "safe"
+FIX_UNSAFE = "unsafe"
+FIX_KINDS = (FIX_SAFE, FIX_UNSAFE, None)
+
 BUILTIN_FAMILIES = (
     "blogtool.rules.placeholders",
     "blogtool.rules.prose",
@@ -69,6 +73,22 @@ class Option:
     help: str = ""
     choices: tuple[Any, ...] = ()  # when set, the only values a config may give
 
+    def validate(self, value: Any, where: str) -> Any:
+        """``value`` if a config may give it for this option, else a ConfigError.
+
+        ``where`` names the setting at the start of the message, with its place in the
+        config file: ``blogtool.toml:4: BT408 option 'direction'``. A flag takes only
+        true or false, and a number is never a flag: TOML keeps them apart, and so do we.
+        """
+        flag = isinstance(self.default, bool)
+        if not isinstance(value, self.type) or isinstance(value, bool) != flag:
+            raise ConfigError(f"{where} has the wrong type ({type(value).__name__})")
+        if self.choices and value not in self.choices:
+            raise ConfigError(
+                f"{where} must be one of {', '.join(map(repr, self.choices))}, not {value!r}"
+            )
+        return value
+
 
 @dataclass(frozen=True)
 class RuleContext:
@@ -76,13 +96,15 @@ class RuleContext:
     gathered by I/O for network rules (``links``: a blogtool.linkscan.LinkFindings, or None
     when links were not checked), the Markdown ``flavor`` the draft's blog renders with
     (one of blogtool.config.FLAVORS, resolved from config or the site before rules run),
-    and what the spelling stage found (``spelling``: a
-    blogtool.spelling.stage.SpellingResult, or None when no spelling rule runs)."""
+    whether the run is ``offline`` (no stage it starts may use the network), and what the
+    spelling stage found (``spelling``: a blogtool.spelling.stage.SpellingResult, or None
+    when no spelling rule runs)."""
 
     options: dict[str, Any]
     data: Any  # blogtool.ruledata.RuleData
     links: Any = None
     flavor: str = DEFAULT_FLAVOR
+    offline: bool = False
     spelling: Any = None
 
 
@@ -99,6 +121,7 @@ class Rule:
     family: str = ""
     network: bool = False  # rules that need results from the network (dead links)
     config_section: str | None = None  # a [tool.blogtool.<section>] table merged into options
+    fix: str | None = None  # FIX_SAFE, FIX_UNSAFE, or None for a rule that offers no fix
 
     @property
     def doc(self) -> str:
@@ -109,6 +132,24 @@ class Rule:
         return self.doc.splitlines()[0].strip()
 
 
+FIX_HELP = {
+    "safe": "safe: `blogtool lint --fix` applies it",
+    "unsafe": "unsafe: applied only with `blogtool lint --unsafe-fixes` (check the result)",
+    None: "none: fix it by hand",
+}
+
+
+def rule_help(r: Rule) -> str:
+    """A rule's documentation as ``blogtool rules ID`` prints it (the server's hover too)."""
+    text = f"{r.id} {r.name} (default severity: {r.severity})\n\n{r.doc}"
+    text += f"\n\nFix: {FIX_HELP[r.fix]}"
+    if r.options:
+        text += "\n\nOptions:"
+        for name, opt in r.options.items():
+            text += f"\n  {name} = {opt.default!r}  {opt.help}"
+    return text
+
+
 def rule(
     rule_id: str,
     name: str,
@@ -116,8 +157,15 @@ def rule(
     options: dict[str, Option] | None = None,
     network: bool = False,
     config_section: str | None = None,
+    fix: str | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Mark a check function as a rule; the module that defines it is its family."""
+    """Mark a check function as a rule; the module that defines it is its family.
+
+    ``fix`` says whether its hits carry fixes: ``"safe"`` (``lint --fix`` applies them),
+    ``"unsafe"`` (only with ``--unsafe-fixes``) or None.
+    """
+    if fix not in FIX_KINDS:
+        raise ValueError(f"rule {rule_id}: fix must be one of {FIX_KINDS}, not {fix!r}")
 
     def mark(fn: CheckFn) -> CheckFn:
         fn.__blogtool_rule__ = Rule(  # type: ignore[attr-defined]
@@ -129,6 +177,7 @@ def rule(
             family=fn.__module__.rsplit(".", 1)[-1],
             network=network,
             config_section=config_section,
+            fix=fix,
         )
         return fn
 

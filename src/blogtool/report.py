@@ -109,9 +109,10 @@ on any.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
-import os
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -121,11 +122,18 @@ from typing import Any
 
 from .config import Config, ConfigError
 from .document import Document, Section
-from .engine import INTERNAL_ERROR, LintPlan, lint_document, make_plan
+from .engine import (
+    INTERNAL_ERROR,
+    FileResult,
+    LintPlan,
+    lint_documents,
+    load_document,
+    make_plan,
+)
 from .papers import HEADING, Entry, entries
 from .registry import RuleRegistry
 from .rules._util import innermost_section, section_year
-from .sources import InputError, discover, read_source
+from .sources import discover
 from .violation import Violation
 
 VERSION = 1
@@ -505,7 +513,8 @@ def todo_plan(
     """
     plan = make_plan(config, network=network, registry=registry)
     wanted = set(todo_rules)
-    return LintPlan([a for a in plan.rules if a.rule.id in wanted], plan.data, plan.max_file_size)
+    # the rest of lint's plan stays: its flavor, project root and drafts, as lint has them
+    return dataclasses.replace(plan, rules=[a for a in plan.rules if a.rule.id in wanted])
 
 
 # ---------------------------------------------------------------------- one draft
@@ -719,27 +728,22 @@ class _FileOutcome:
     error: str | None = None
 
 
-def _report_file(
-    path: Path, plan: LintPlan, todo_rules: tuple[str, ...], paper_level: int
+def _report_of(
+    doc: Document,
+    result: FileResult,
+    todo_rules: tuple[str, ...],
+    paper_level: int,
+    names: Mapping[str, str],
 ) -> _FileOutcome:
-    try:
-        text = read_source(path, plan.max_file_size)
-    except InputError as exc:
-        return _FileOutcome(str(path), error=str(exc))
-    try:
-        doc = Document.from_text(text, str(path))
-        violations = lint_document(doc, plan)
-    except RecursionError:
-        return _FileOutcome(str(path), error=f"{path}: too deeply nested to parse; not reported")
-    crashed = [v for v in violations if v.rule_id == INTERNAL_ERROR]
+    """A linted draft's coverage report, made in the worker that linted it."""
+    crashed = [v for v in result.violations if v.rule_id == INTERNAL_ERROR]
     if crashed:
-        return _FileOutcome(str(path), error=f"{path}: {crashed[0].message}")
-    names = {a.rule.id: a.rule.name for a in plan.rules}
-    draft = report_document(doc, violations, todo_rules, paper_level, names)
-    return _FileOutcome(str(path), draft)
+        return _FileOutcome(doc.path, error=f"{doc.path}: {crashed[0].message}")
+    draft = report_document(doc, result.violations, todo_rules, paper_level, names)
+    return _FileOutcome(doc.path, draft)
 
 
-LinkGatherer = Callable[[LintPlan, Sequence[Path]], Any]
+LinkGatherer = Callable[[LintPlan, Sequence[Document]], Any]
 
 
 def build_report(
@@ -760,11 +764,14 @@ def build_report(
     registry = registry or load_registry()
     rules = todo_rules_from_config(config, registry)
     plan = todo_plan(config, rules, registry, network=check_links is not None)
-    files, bad_paths = discover(paths, config.exclude)
+    files, bad_paths = discover(paths, config.excludes)
+    drafts_in: list[Document | Path | FileResult] = list(files)
     if check_links is not None:
-        plan.links = check_links(plan, files)
+        # loaded here, once: the link checks read the drafts and so do the rules
+        drafts_in = [load_document(p, plan) for p in files]
+        plan.links = check_links(plan, [d for d in drafts_in if isinstance(d, Document)])
     errors = [DraftError(m.split(":", 1)[0], m) for m in bad_paths]
-    outcomes = _run(files, plan, rules, config.paper_heading_level, jobs)
+    outcomes = _run(drafts_in, plan, rules, config.paper_heading_level, jobs)
     drafts = []
     for outcome in outcomes:
         if outcome.draft is not None:
@@ -775,16 +782,18 @@ def build_report(
 
 
 def _run(
-    files: Sequence[Path], plan: LintPlan, rules: tuple[str, ...], level: int, jobs: int
+    drafts: Sequence[Document | Path | FileResult],
+    plan: LintPlan,
+    rules: tuple[str, ...],
+    level: int,
+    jobs: int,
 ) -> list[_FileOutcome]:
-    workers = jobs or min(len(files), os.cpu_count() or 1)
-    if workers <= 1 or len(files) < 4:
-        return [_report_file(p, plan, rules, level) for p in files]
-    from concurrent.futures import ProcessPoolExecutor
-
-    n = len(files)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_report_file, files, [plan] * n, [rules] * n, [level] * n))
+    names = {a.rule.id: a.rule.name for a in plan.rules}
+    after = functools.partial(_report_of, todo_rules=rules, paper_level=level, names=names)
+    return [
+        r.derived if r.derived is not None else _FileOutcome(r.path, error=r.error)
+        for r in lint_documents(drafts, plan, jobs, after)
+    ]
 
 
 # ---------------------------------------------------------------------- baseline

@@ -10,11 +10,11 @@ file skipped is one line for the user.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", "_site"}
@@ -99,15 +99,51 @@ def _kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "not a file")
 
 
+class Excludes:
+    """gitignore-style patterns, read relative to a directory (the config file's), as git
+    reads a ``.gitignore``: ``drafts/archive/*`` means that folder of the project wherever
+    blogtool runs from and however a draft is named (relative, absolute, ``../``), a
+    pattern without a slash (``*.tmp.md``) matches at any depth, ``/x.md`` only at the top.
+    A file outside the directory is matched by its name alone.
+    """
+
+    def __init__(self, patterns: Iterable[str] = (), root: Path | None = None) -> None:
+        self.patterns = tuple(patterns)
+        self.root = (root or Path.cwd()).resolve()
+        self._spec = compile_excludes(self.patterns) if self.patterns else None
+
+    def __call__(self, path: Path) -> bool:
+        if self._spec is None:
+            return False
+        # the folder resolved, the name kept: a symbolic link is judged by where it is
+        where = path.absolute().parent.resolve() / path.name
+        try:
+            relative = where.relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.name
+        return self._spec.match_file(relative)
+
+
+def compile_excludes(patterns: Iterable[str]) -> Any:
+    """A compiled ``pathspec.GitIgnoreSpec``; ValueError naming a pattern git would reject."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
 def discover(
-    paths: Iterable[str], exclude: Iterable[str] = (), force_exclude: bool = False
+    paths: Iterable[str],
+    exclude: Iterable[str] | Excludes = (),
+    force_exclude: bool = False,
 ) -> tuple[list[Path], list[str]]:
     """Markdown files named or found below the given paths, and errors for bad paths.
 
     ``exclude`` applies to files found in directories; with ``force_exclude`` it applies
-    to files named one by one too (as pre-commit names them).
+    to files named one by one too (as pre-commit names them). Patterns given as strings
+    are relative to the working directory; the CLI passes :class:`Excludes` relative to
+    the config file's directory.
     """
-    exclude = list(exclude)
+    excluded = exclude if isinstance(exclude, Excludes) else Excludes(exclude)
     found: list[Path] = []
     errors: list[str] = []
     here = Path.cwd().resolve()
@@ -115,12 +151,12 @@ def discover(
         path = Path(raw)
         if path.is_dir():
             below = sorted(_walk(path))
-            kept = [p for p in below if not _excluded(p, exclude)]
+            kept = [p for p in below if not excluded(p)]
             if not kept:
                 errors.append(f"{path}: no Markdown files found")
             tree = (path.resolve(), here)
         elif path.exists():
-            kept = [] if force_exclude and _excluded(path, exclude) else [path]
+            kept = [] if force_exclude and excluded(path) else [path]
             tree = (path.parent.resolve(), here)
         else:
             errors.append(f"{path}: no such file or directory")
@@ -153,8 +189,3 @@ def _walk(root: Path) -> Iterable[Path]:
         for name in filenames:
             if name.lower().endswith(MARKDOWN_SUFFIXES):
                 yield Path(dirpath) / name
-
-
-def _excluded(path: Path, patterns: list[str]) -> bool:
-    text = path.as_posix()
-    return any(fnmatch.fnmatch(text, pat) or fnmatch.fnmatch(path.name, pat) for pat in patterns)

@@ -35,6 +35,8 @@ WIP_RULES = frozenset(
     {"BT101", "BT102", "BT103", "BT104", "BT105", "BT106", "BT107", "BT201", "BT204"}
     | {"BT401", "BT402"}
 )
+# Jekyll's and Hugo's keys for a post that is not out yet, and the value that says so
+_UNPUBLISHED_FIELD = {"published": "false", "draft": "true"}
 _UNPUBLISHED = re.compile(
     r"^[ \t]*(?:published[ \t]*[:=][ \t]*false|draft[ \t]*[:=][ \t]*true)[ \t]*(?:#.*)?$",
     re.I | re.M,
@@ -48,8 +50,8 @@ def is_draft(doc: Document, globs: Sequence[str] = ()) -> bool:
     path = PurePath(doc.path)
     if "_drafts" in path.parts:
         return True
-    matter = doc.front_matter
-    if matter is not None and _UNPUBLISHED.search(doc.text, matter.start, matter.end):
+    fields = doc.front_matter.fields if doc.front_matter is not None else {}
+    if any(_UNPUBLISHED_FIELD.get(key.lower()) == value.lower() for key, value in fields.items()):
         return True
     toml = _TOML_FRONT_MATTER.match(doc.text)  # Hugo's +++ front matter
     if toml is not None and _UNPUBLISHED.search(toml.group(1)):

@@ -16,8 +16,9 @@ from pathlib import Path
 import httpcore
 import pytest
 
+from blogtool.net.addresses import PrivateAddress
 from blogtool.net.arxiv import ArxivClient, ArxivError, ArxivUnavailable
-from blogtool.net.http import PrivateAddress, build_async_transport, parse_retry_after
+from blogtool.net.http import build_async_transport, parse_retry_after
 from blogtool.net.linkcheck import LinkCheckConfig, LinkStatus, check_urls
 
 from .hostile import (

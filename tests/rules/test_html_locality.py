@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from blogtool.config import Config
+from blogtool.details import details_layout
 from blogtool.document import Document
 from blogtool.engine import LintPlan, lint_text, make_plan
-from blogtool.rules.html import details_layout
 
 PROPERTY = settings(
     max_examples=60,

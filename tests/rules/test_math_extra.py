@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from blogtool.config import Config
 from blogtool.engine import lint_text, make_plan
 from blogtool.registry import load_registry
-from blogtool.rules.math import (
+from blogtool.tex import (
     MAX_PYLATEXENC_CHARS,
     pylatexenc_verdict,
     scan_math,

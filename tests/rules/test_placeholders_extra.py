@@ -12,7 +12,7 @@ from blogtool.config import Config
 from blogtool.engine import lint_text, make_plan
 from blogtool.registry import load_registry
 from blogtool.ruledata import RuleData
-from blogtool.rules.placeholders import load_data
+from blogtool.rules._brackets import load_data
 from blogtool.rules.prose import note_patterns, phrase_regex
 
 REGISTRY = load_registry(entry_points=False)

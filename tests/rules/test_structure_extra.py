@@ -9,8 +9,8 @@ import pytest
 from blogtool.config import Config, ConfigError
 from blogtool.document import Document
 from blogtool.engine import lint_text, make_plan
+from blogtool.frontmatter import misplaced_front_matter
 from blogtool.registry import load_registry
-from blogtool.rules.html import misplaced_front_matter
 from blogtool.rules.structure import headings
 
 REGISTRY = load_registry(entry_points=False)

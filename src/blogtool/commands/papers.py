@@ -232,7 +232,7 @@ def papers(paths: tuple[str, ...], fmt: str, duplicates: bool, config_path: str 
 
     path_list = list(paths) or ["."]
     config = load_project_config(config_path, path_list)
-    files, bad = discover(path_list, config.exclude)
+    files, bad = discover(path_list, config.excludes)
     years, close = cached_years(config)
     try:
         drafts, errors = index_drafts(files, config.max_file_size, years)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from ..document import Document
     from ..engine import LintPlan
     from ..report import Comparison
 
@@ -147,11 +148,11 @@ def report(
     # Dead links count when they are checked now, or else when earlier checks are cached.
     cached_only = not (check_links or config.section("links").get("check_in_lint") is True)
 
-    def gather(plan: LintPlan, files: Sequence[Path]) -> object:
-        from .links import lint_findings
+    def gather(plan: LintPlan, docs: Sequence[Document]) -> object:
+        from ..cli import link_findings
 
-        return lint_findings(
-            plan, config, files, offline=offline, quiet=False, cached_only=cached_only
+        return link_findings(
+            plan, config, docs, offline=offline, quiet=False, cached_only=cached_only
         )
 
     try:

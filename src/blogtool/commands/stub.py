@@ -303,7 +303,7 @@ def _in_other_drafts(
         return {}
     search = config.section("stub").get("search")
     if search:
-        files, _ = discover([str(config.root / entry) for entry in search], config.exclude)
+        files, _ = discover([str(config.root / entry) for entry in search], config.excludes)
     else:
         folder = path.parent
         files = sorted(p for p in folder.glob("*.md") if p.is_file())

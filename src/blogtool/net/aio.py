@@ -147,7 +147,7 @@ class AsyncioBackend(AsyncNetworkBackend):
         self.allow_private = allow_private
 
     async def _refuse_private(self, host: str, port: int) -> None:
-        from blogtool.net.http import PrivateAddress, is_private
+        from blogtool.net.addresses import PrivateAddress, is_private
 
         loop = asyncio.get_running_loop()
         try:
@@ -198,7 +198,7 @@ class AsyncioBackend(AsyncNetworkBackend):
 
     @staticmethod
     def _check_peer(host: str, writer: asyncio.StreamWriter) -> None:
-        from blogtool.net.http import PrivateAddress, is_private
+        from blogtool.net.addresses import PrivateAddress, is_private
 
         peer = writer.get_extra_info("peername")
         address = str(peer[0]) if peer else ""

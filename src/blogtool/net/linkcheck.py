@@ -30,15 +30,14 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from blogtool.net.addresses import PrivateAddress, private_host
 from blogtool.net.http import (
     DEFAULT_USER_AGENT,
-    PrivateAddress,
     build_async_transport,
     drain,
     environment_proxy,
     http_url_problem,
     parse_retry_after,
-    private_host,
     retry_hint,
 )
 

@@ -8,7 +8,7 @@ sentences, each with where it starts once list and quote markers are skipped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -237,3 +237,9 @@ def _blocks(prose: str) -> Iterator[tuple[int, int]]:
         offset = end + 1
     if start is not None:
         yield start, len(prose)
+
+
+def words_pattern(words: Sequence[str]) -> str:
+    """An alternation of words or phrases, longest first, any whitespace between words."""
+    parts = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(r"\s+".join(re.escape(p) for p in w.split()) for w in parts)

@@ -46,11 +46,7 @@ def section_links(doc: Document, section: Section, own_body_only: bool = True) -
         ordered = sorted(doc.links, key=lambda link: link.start)
         doc.memo["util.sorted_links"] = (ordered, [link.start for link in ordered])
     ordered, starts = doc.memo["util.sorted_links"]
-    end = (
-        doc.offset(section.body_end_line + 1)
-        if own_body_only and (section.body_end_line < len(doc.lines))
-        else section.end
-    )
+    end = section.body_end if own_body_only else section.end
     return ordered[bisect_left(starts, section.start) : bisect_left(starts, end)]
 
 

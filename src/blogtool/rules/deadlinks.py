@@ -26,6 +26,7 @@ from ..linkscan import (
     remote_problem,
 )
 from ..registry import Hit, RuleContext, rule
+from ._fixes import new_address
 
 
 def _remote_hits(doc: Document, ctx: RuleContext, rule_id: str) -> Iterator[Hit]:
@@ -36,7 +37,9 @@ def _remote_hits(doc: Document, ctx: RuleContext, rule_id: str) -> Iterator[Hit]
         result = findings.remote.get(url)
         problem = remote_problem(url, result) if result is not None else None
         if problem is not None and problem[0] == rule_id:
-            yield Hit(link.start, link.end, problem[1])
+            moved = result.moved_to if rule_id == PERMANENT_REDIRECT else None
+            fix = new_address(doc, link, url, moved) if moved else None
+            yield Hit(link.start, link.end, problem[1], fix)
 
 
 @rule("BT701", "dead-link", "error", network=True)
@@ -61,7 +64,7 @@ def dead_link(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     yield from _remote_hits(doc, ctx, DEAD_LINK)
 
 
-@rule("BT702", "permanent-redirect", "warning", network=True)
+@rule("BT702", "permanent-redirect", "warning", network=True, fix="safe")
 def permanent_redirect(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A URL that has moved permanently (HTTP 301 or 308): link the new address instead.
 

@@ -36,6 +36,7 @@ from ..document import (
 )
 from ..papers import entries
 from ..registry import Hit, Option, RuleContext, rule
+from ._fixes import autolink, move_to_year
 from ._util import enclosing_year, innermost_section
 
 # Never searched: code, math, comments, front matter, raw notes. HTML tags, link targets and
@@ -235,12 +236,6 @@ def invalid_link_target(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(link.start, link.end, f"{_what(link)}: {problem}")
 
 
-def _normalize_label(label: str) -> str:
-    from markdown_it.common.utils import normalizeReference
-
-    return normalizeReference(label)
-
-
 @rule("BT203", "undefined-reference", "error")
 def undefined_reference(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A reference link ``[text][label]`` whose label has no ``[label]: url`` definition.
@@ -270,8 +265,8 @@ def undefined_reference(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         if not collapsed and _BRACKET_TOKEN.fullmatch(text.strip()):
             if _BRACKET_TOKEN.fullmatch(label.strip()):
                 continue
-        key = _normalize_label(text if collapsed else label)
-        if not key or key in doc.references:
+        written = text if collapsed else label
+        if not written.strip() or doc.defines_reference(written):
             continue
         shown = _shown(text if collapsed else label)
         yield Hit(
@@ -308,18 +303,6 @@ _BRACKET = re.compile(r"(?<!\\)[\[\]]")
 _BRACKET_LOOKBACK = 20_000
 
 
-def _html_block_lines(doc: Document) -> set[int]:
-    """0-based lines of CommonMark HTML blocks, where Markdown (and autolinking) stops."""
-    cached = doc.memo.get("html_block_lines")
-    if cached is None:
-        cached = set()
-        for token in doc.tokens:
-            if token.type == "html_block" and token.map:
-                cached.update(range(*token.map))
-        doc.memo["html_block_lines"] = cached
-    return cached
-
-
 def _inside_brackets(prose: str, at: int) -> bool:
     """Whether a ``[`` opened earlier in the paragraph is still open at ``at``."""
     start = max(0, at - _BRACKET_LOOKBACK)
@@ -339,7 +322,7 @@ def _why_not_linked(doc: Document, link: Link, flavor: str, prose: str) -> str |
         return f"{renderer} does not link bare URLs"
     line, col = doc.position(link.start)
     # MDX parses the children of JSX and HTML elements as Markdown, so there they are linked
-    if line - 1 in _html_block_lines(doc) and not doc.path.lower().endswith(".mdx"):
+    if line in doc.html_block_lines and not doc.path.lower().endswith(".mdx"):
         return f"it is inside an HTML block, where {renderer} does not link it"
     url = link.target
     scheme, _, host = url.partition("://") if "://" in url else ("", "", url)
@@ -364,7 +347,7 @@ def _why_not_linked(doc: Document, link: Link, flavor: str, prose: str) -> str |
     return None
 
 
-@rule("BT205", "bare-url", "warning")
+@rule("BT205", "bare-url", "warning", fix="safe")
 def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A URL typed into prose that the blog's Markdown renderer does not turn into a link.
 
@@ -414,11 +397,13 @@ def bare_url(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             continue
         url = link.target
         full = url if "://" in url else f"https://{url}"
+        raw_html = doc.position(link.start)[0] in doc.html_block_lines
         yield Hit(
             link.start,
             link.end,
             f"bare URL {_shown(url)} is not a link: {why}; write <{_shown(full)}> or "
             f"[text]({_shown(full)})",
+            fix=None if raw_html else autolink(doc, link),
         )
 
 
@@ -456,6 +441,7 @@ def invalid_arxiv_id(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     "BT207",
     "timeline-mismatch",
     "warning",
+    fix="unsafe",
     options={
         "paper_level": Option(
             0, int, "heading level of a paper section: 0 for any level, or 1-6 for one level"
@@ -509,4 +495,5 @@ def timeline_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             ref.end,
             f"paper {paper.base} is from {calendar.month_name[paper.month]} {paper.year} but "
             f"sits under ## {year}: move it or fix the link",
+            move_to_year(doc, entry.section, paper.year) if entry.section else None,
         )

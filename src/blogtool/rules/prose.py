@@ -14,10 +14,10 @@ from typing import Any
 from ..document import Document
 from ..registry import Hit, RuleContext, rule
 from ..ruledata import RuleDataError
+from ._brackets import QUESTION, Spans, classify_groups, load_data
 from ._tasks import load_tasks, paren_questions, task_notes
-from ._text import doc_sentences, phrase_regex, phrases
+from ._text import doc_sentences, phrase_regex, phrases, words_pattern
 from ._voice import OFFER, answer_headings, answer_openings, asker_spans, load_voice
-from .placeholders import QUESTION, Spans, classify_groups, load_data, words_pattern
 
 # Where a sentence, line, list item or bracket starts. The line-start branch consumes
 # the list or quote markers, so a pattern built with it reports from a named group.

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..document import Document
 from ..registry import Hit, RuleContext, RuleUnavailable, rule
+from ._fixes import grammar_fix
 
 
 def _candidates(ctx: RuleContext, kind: str) -> tuple[Any, ...]:
@@ -108,7 +109,8 @@ def _hits(doc: Document, ctx: RuleContext, kind: str) -> Iterator[Hit]:
             continue
         suggestions = ", ".join(s for s in f.suggestions[:3] if s)
         hint = f" (did you mean: {suggestions}?)" if suggestions else ""
-        yield Hit(f.start, f.end, f"{f.message.rstrip('.')}: {f.word!r}{hint}")
+        fix = grammar_fix(doc.text, f) if kind == "grammar" else None
+        yield Hit(f.start, f.end, f"{f.message.rstrip('.')}: {f.word!r}{hint}", fix)
 
 
 @rule("BT601", "spelling", "error", config_section="spelling")
@@ -144,7 +146,7 @@ def spelling(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(w.start, w.end, message)
 
 
-@rule("BT602", "grammar", "warning", config_section="spelling")
+@rule("BT602", "grammar", "warning", config_section="spelling", fix="safe")
 def grammar(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """Grammar slips: repeated words, a/an, let's/lets, "allows to", common confusions.
 

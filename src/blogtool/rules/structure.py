@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..arxiv_id import InvalidArxivId, parse_arxiv_id
-from ..document import COMMENT, HTML_TAG, REF_DEFINITION, Document, Section, blank_spans
+from ..content import content_text
+from ..details import MEDIA_TAG
+from ..document import HTML_TAG, Block, Document, Section, blank_spans
+from ..frontmatter import misplaced_front_matter
 from ..papers import HEADING, Entry, entries, references
 from ..registry import Hit, Option, RuleContext, rule
+from ._fixes import heading_level, move_block
 from ._util import ARXIV_LINK, paper_link, section_year
-from .html import empty_summaries, misplaced_front_matter
 
 _PAPER_LEVEL = Option(3, int, "heading level of a paper section (### by default)")
 _LINK_LABELS = [
@@ -28,9 +31,7 @@ _LINK_LABELS = [
     "url",
 ]
 _FIGURE_TAG = re.compile(r"<figure\b", re.I)
-_MEDIA_TAG = re.compile(r"<(?:img|video|iframe|picture|svg|audio|embed|object|table)\b", re.I)
 _WORD = re.compile(r"[^\W_]+")
-_NOT_CONTENT = frozenset({COMMENT, REF_DEFINITION})
 
 
 @dataclass(frozen=True)
@@ -53,44 +54,14 @@ class Heading:
 def headings(doc: Document) -> list[Heading]:
     """The document's headings in order, leaving out the ones Markdown makes of a
     misplaced front matter block (reported once, by BT503)."""
-    spans: dict[int, tuple[str, int]] = {}
-    tokens = doc.tokens
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.level == 0 and token.map is not None:
-            spans[token.map[0] + 1] = (tokens[i + 1].content, token.map[1])
     phantom: set[int] = set()
     for block in misplaced_front_matter(doc):
         phantom.update(range(block.first_line, block.last_line + 1))
-    found: list[Heading] = []
-    for section in doc.sections:
-        if section.line in phantom:
-            continue
-        raw, after = spans.get(section.line, (section.title, section.line))
-        last = min(after, len(doc.lines))
-        line_end = doc.line_starts[last - 1] + len(doc.lines[last - 1])
-        body_start = min(line_end + 1, len(doc.text))
-        found.append(Heading(section, raw, line_end, body_start))
-    return found
-
-
-def content_text(doc: Document, also: frozenset[str] = frozenset()) -> str:
-    """``doc.text`` with what a reader does not see as content blanked: comments, link
-    reference definitions, horizontal rules, empty ``<details>`` blocks, the markers of a
-    commented-out post or of a repaired unclosed comment (and the region kinds in ``also``).
-    """
-    text = doc.masked(_NOT_CONTENT | also)
-    spans = [(b.start, b.end) for b in empty_summaries(doc)]
-    for token in doc.tokens:
-        if token.type == "hr" and token.level == 0 and token.map is not None:
-            first, last = token.map
-            end = doc.line_starts[last] if last < len(doc.line_starts) else len(doc.text)
-            spans.append((doc.line_starts[first], end))
-    for problem in doc.problems:
-        if problem.kind == "commented_out":
-            spans += [(problem.start, problem.start + 4), (problem.end - 3, problem.end)]
-        elif problem.kind == "unclosed_comment":
-            spans.append((problem.start, problem.end))
-    return blank_spans(text, spans)
+    return [
+        Heading(s, s.raw_title, s.heading_end, s.body_start)
+        for s in doc.sections
+        if s.line not in phantom
+    ]
 
 
 def _is_blank(text: str, start: int, end: int) -> bool:
@@ -173,7 +144,7 @@ _HAS_LINK = re.compile(r"\]\(|\]\[|<https?://|https?://", re.I)
 _HEADING_WORDS = 12
 # Blocks a bold line right after is a caption of: a table, code, math, an HTML block
 # showing media (a <details> block or a <div> of text is no figure).
-_CAPTIONED = {"table_close", "fence", "code_block", "math_block", "amsmath"}
+_CAPTIONED = {"table", "fence", "code_block", "math_block", "amsmath"}
 
 
 def bold_headings(doc: Document) -> list[tuple[int, int, str]]:
@@ -182,11 +153,11 @@ def bold_headings(doc: Document) -> list[tuple[int, int, str]]:
     link line, and a bold caption right under a table, image, code block or HTML block
     are not. Returns (start, end, title) of each line."""
     found = []
-    tokens = doc.tokens
-    for i, token in enumerate(tokens):
-        if token.type != "paragraph_open" or token.level != 0 or token.map is None:
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        if block.kind != "paragraph":
             continue
-        line = token.map[0]
+        line = block.line - 1
         m = _BOLD_LINE.fullmatch(doc.lines[line])
         if m is None:
             continue
@@ -195,7 +166,7 @@ def bold_headings(doc: Document) -> list[tuple[int, int, str]]:
             _ENDS_SENTENCE.search(title)
             or _HAS_LINK.search(title)
             or len(title.split()) > _HEADING_WORDS
-            or (i and _is_figure(tokens, i - 1))
+            or (i and _is_figure(blocks[i - 1]))
         ):
             continue
         start = doc.line_starts[line]
@@ -203,24 +174,14 @@ def bold_headings(doc: Document) -> list[tuple[int, int, str]]:
     return found
 
 
-def _is_figure(tokens: list, i: int) -> bool:
-    """Whether the block ending at token ``i`` is a table, code, math, raw HTML or a
-    paragraph holding only an image."""
-    token = tokens[i]
-    if token.level != 0:
-        return False
-    if token.type in _CAPTIONED:
+def _is_figure(block: Block) -> bool:
+    """Whether a block is a table, code, math, raw HTML showing media or a paragraph
+    holding only images."""
+    if block.kind in _CAPTIONED:
         return True
-    if token.type == "html_block":
-        return bool(_MEDIA_TAG.search(token.content) or _FIGURE_TAG.search(token.content))
-    if token.type != "paragraph_close" or i < 2:
-        return False
-    children = [
-        c
-        for c in tokens[i - 1].children or []
-        if c.type != "softbreak" and not (c.type == "text" and not c.content.strip())
-    ]
-    return bool(children) and all(c.type == "image" for c in children)
+    if block.kind == "html_block":
+        return bool(MEDIA_TAG.search(block.content) or _FIGURE_TAG.search(block.content))
+    return block.only_images
 
 
 _ANY_LEVEL = Option(
@@ -284,7 +245,7 @@ def paper_section_stub(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         if entry.in_heading:
             start = min(start, heading.line_end)
         media = any(
-            doc.kind_at(m.start()) == HTML_TAG for m in _MEDIA_TAG.finditer(doc.text, start, end)
+            doc.kind_at(m.start()) == HTML_TAG for m in MEDIA_TAG.finditer(doc.text, start, end)
         )
         words = [w for w in _WORD.findall(content, start, end) if not w.isdigit()]
         if media or any(w.casefold() not in labels for w in words):
@@ -461,7 +422,7 @@ def duplicate_paper(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 # ---------------------------------------------------------------------- BT405-BT407
 
 
-@rule("BT405", "heading-level-skip", "warning")
+@rule("BT405", "heading-level-skip", "warning", fix="unsafe")
 def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """A heading more than one level below the heading before it (``##`` then ``####``).
 
@@ -491,10 +452,11 @@ def heading_level_skip(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             pass  # the title's sections start at the post's section level
         elif previous is not None and heading.level > previous.level + 1:
             want = "#" * (previous.level + 1)
-            yield heading.hit(
+            hit = heading.hit(
                 f"heading jumps from h{previous.level} to h{heading.level}: make it {want} "
                 f"or add the missing h{previous.level + 1} above it"
             )
+            yield replace(hit, fix=heading_level(doc.text, heading.section.start, len(want)))
         previous = heading
 
 
@@ -564,17 +526,10 @@ def multiple_h1(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-_TITLE_LINE = re.compile(r"^title:[ \t]*(.*?)[ \t]*$", re.M)
-
-
 def _front_matter_title(doc: Document) -> str | None:
     """The front matter's ``title:``, normalised as headings are compared, or None."""
-    if doc.front_matter is None:
-        return None
-    m = _TITLE_LINE.search(doc.text, doc.front_matter.start, doc.front_matter.end)
-    if m is None or not m.group(1).strip("\"' "):
-        return None
-    return _normalised(m.group(1).strip("\"'"))
+    title = doc.front_matter.fields.get("title", "") if doc.front_matter else ""
+    return _normalised(title) if title.strip("\"' ") else None
 
 
 # ---------------------------------------------------------------------- BT408
@@ -584,6 +539,7 @@ def _front_matter_title(doc: Document) -> str | None:
     "BT408",
     "year-order",
     "warning",
+    fix="unsafe",
     options={
         "direction": Option(
             "auto",
@@ -634,7 +590,8 @@ def year_order(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             keep, word = descending, "descending"
         for i, (_, heading) in enumerate(group):
             if i not in keep:
-                yield heading.hit(_out_of_order(group, keep, i, word))
+                hit = heading.hit(_out_of_order(group, keep, i, word))
+                yield replace(hit, fix=_year_move(doc, group, keep, i, word))
 
 
 def _out_of_order(group: list[tuple[int, Heading]], keep: set[int], i: int, word: str) -> str:
@@ -650,6 +607,18 @@ def _out_of_order(group: list[tuple[int, Heading]], keep: set[int], i: int, word
         f"year {year} is out of order: the year sections are {word}, but this one "
         f"{relation} {other[0]} (line {other[1].section.line}); move it"
     )
+
+
+def _year_move(doc: Document, group: list[tuple[int, Heading]], keep: set[int], i: int, word: str):  # noqa: ANN202 - a Fix or None
+    """Move the out-of-order section before the first kept one it should precede, else
+    after the last kept one."""
+    year, heading = group[i]
+    sign = 1 if word == "ascending" else -1
+    kept = [group[j] for j in sorted(keep)]
+    later = [h for y, h in kept if sign * y > sign * year]
+    to = later[0].section.start if later else kept[-1][1].section.end
+    section = heading.section
+    return move_block(doc.text, section.start, section.end, to, f"move the {year} section")
 
 
 def _keep_in_order(values: list[int]) -> set[int]:

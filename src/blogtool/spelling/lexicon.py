@@ -25,7 +25,7 @@ import marshal
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -100,11 +100,25 @@ def dialect_variants(word: str) -> list[str]:
     return found
 
 
+_MEMO_LIMIT = 100_000  # remembered answers per process (a few MB)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Lowercase English words and how often each is used (a larger count: more common)."""
 
     frequency: dict[str, int]
+    # Answers already worked out: the lexicon lives as long as the process (load_lexicon),
+    # so a language server or a watch asks about each word of a draft once, not per edit.
+    _memo: dict[tuple, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def _remembered(self, key: tuple, work):  # noqa: ANN001, ANN202 - any pure answer
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()  # a bound, not an LRU: refilling is cheap
+            found = self._memo[key] = work()
+        return found
 
     def __contains__(self, word: str) -> bool:
         return word in self.frequency
@@ -113,6 +127,11 @@ class Lexicon:
         """Whether ``word`` (lowercase, letters and apostrophes) is English."""
         if word in self.frequency:
             return True
+        return self._remembered(
+            ("known", word, either_dialect), lambda: self._known(word, either_dialect)
+        )
+
+    def _known(self, word: str, either_dialect: bool) -> bool:
         if either_dialect and any(v in self.frequency for v in dialect_variants(word)):
             return True
         explained = (
@@ -183,6 +202,10 @@ class Lexicon:
 
     def suggestions(self, word: str, limit: int = 3, two_edits: bool = True) -> list[str]:
         """Likely intended words for an unknown lowercase ``word``: one edit, else two."""
+        key = ("suggestions", word, limit, two_edits)
+        return list(self._remembered(key, lambda: self._suggestions(word, limit, two_edits)))
+
+    def _suggestions(self, word: str, limit: int, two_edits: bool) -> list[str]:
         found = self.near(word)
         if not found and two_edits and len(word) <= 12:
             seen: dict[str, int] = {}
