@@ -139,3 +139,28 @@ def test_turned_off_the_stage_finds_nothing(enabled: bool) -> None:
     assert (result.spelling.findings != ()) is enabled
     assert (result.grammar.findings != ()) is enabled
     assert result.style is None
+
+
+def test_no_rule_module_reaches_a_backend_the_cache_or_the_word_list() -> None:
+    import ast
+
+    import blogtool.rules
+
+    for path in Path(blogtool.rules.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                module = "blogtool." * (node.level == 2) + (node.module or "")
+                assert not module.startswith(("blogtool.spelling", "blogtool.net")), path.name
+
+
+def test_the_a_an_fix_needs_the_stage_word_counts() -> None:
+    from blogtool.rules._fixes import grammar_fix
+
+    text = "We wait for a hour and a apple.\n"
+    result = check_spelling(Document.from_text(text, "d.md"), {}, (), {"grammar"})
+    (finding,) = [f for f in result.grammar.findings if text.startswith("a apple", f.start)]
+    assert result.word_frequency is not None
+    fix = grammar_fix(text, finding, result.word_frequency)
+    assert fix is not None
+    assert [(e.start, e.end, e.replacement) for e in fix.edits] == [(23, 24, "an")]
+    assert grammar_fix(text, finding, None) is None  # no word list, no guess

@@ -109,7 +109,7 @@ def _hits(doc: Document, ctx: RuleContext, kind: str) -> Iterator[Hit]:
             continue
         suggestions = ", ".join(s for s in f.suggestions[:3] if s)
         hint = f" (did you mean: {suggestions}?)" if suggestions else ""
-        fix = grammar_fix(doc.text, f) if kind == "grammar" else None
+        fix = grammar_fix(doc.text, f, ctx.spelling.word_frequency) if kind == "grammar" else None
         yield Hit(f.start, f.end, f"{f.message.rstrip('.')}: {f.word!r}{hint}", fix)
 
 

@@ -53,6 +53,9 @@ class SpellingResult:
     grammar: SpellingPart | None = None
     style: SpellingPart | None = None
     warnings: tuple[str, ...] = ()  # worth saying (the cache is off), not worth an exit code
+    # how common each English word is (the lexicon's counts), when a BT602 a/an candidate
+    # may need it for its fix; None when there is none or the word list cannot be read
+    word_frequency: Mapping[str, int] | None = None
 
 
 def check_spelling(
@@ -69,7 +72,7 @@ def check_spelling(
     """
     run = _Run(doc, options, tuple(str(d) for d in rules_dirs))
     parts = {kind: run.part(kind) for kind in ("spelling", "grammar", "style") if kind in kinds}
-    return SpellingResult(**parts, warnings=run.warnings())
+    return SpellingResult(**parts, warnings=run.warnings(), word_frequency=run.word_frequency)
 
 
 _LONGEST_WORD = 64
@@ -139,6 +142,15 @@ def _with_front_matter_titles(doc: Document, prose: str) -> str:
     return "".join(pieces)
 
 
+def _word_frequency() -> Mapping[str, int] | None:
+    from .lexicon import LexiconUnavailable, load_lexicon
+
+    try:
+        return load_lexicon().frequency
+    except LexiconUnavailable:
+        return None  # BT601 says the word list is missing; an a/an fix is only not offered
+
+
 class _Run:
     """One Document's trip through the stage; backend answers are shared between parts."""
 
@@ -152,6 +164,7 @@ class _Run:
         self._extra: list[str] | None = None
         self._asked: dict[tuple[str, ...] | None, list[Finding]] = {}
         self._services: list[SpellingService] = []
+        self.word_frequency: Mapping[str, int] | None = None
 
     def part(self, kind: str) -> SpellingPart:
         from .backends import BackendUnavailable
@@ -242,6 +255,8 @@ class _Run:
         rest = tuple(rule for rule in chosen if rule not in BUILT_IN_GRAMMAR)
         if rest:
             found += self._backend_findings(rest)
+        if any(f.backend_rule == "AnA" for f in found):
+            self.word_frequency = _word_frequency()
         return [f for f in found if f.kind == "grammar"]
 
     def _unknown_words(self) -> list[UnknownWord]:
