@@ -225,9 +225,9 @@ def test_lint_offline_reaches_the_plan(
     seen: list[bool] = []
     real = engine.lint_document
 
-    def spy(doc, plan, notices=None, flavor=None):  # noqa: ANN001, ANN202
+    def spy(doc, plan, notices=None, flavor=None, warnings=None):  # noqa: ANN001, ANN202
         seen.append(plan.offline)
-        return real(doc, plan, notices, flavor)
+        return real(doc, plan, notices, flavor, warnings)
 
     monkeypatch.setattr(engine, "lint_document", spy)
     result = CliRunner().invoke(main, ["lint", *args, "--select", "BT107", "a.md"], env=env)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import DEFAULT_FLAVOR, Config, ConfigError, detect_flavor
 from .document import Document
@@ -16,6 +16,9 @@ from .sources import InputError, read_source
 from .suppress import collect
 from .violation import Severity, Violation
 from .wip import relax
+
+if TYPE_CHECKING:
+    from .spelling.stage import SpellingResult
 
 INTERNAL_ERROR = "BT000"
 
@@ -156,12 +159,45 @@ def site_flavor(plan: LintPlan, path: Path) -> str:
     return detect_flavor(path, Path(plan.project_root) if plan.project_root else None)
 
 
+def spelling_stage(doc: Document, plan: LintPlan) -> SpellingResult | None:
+    """What the spelling rules of ``plan`` read for ``doc`` (cache and backend I/O), or None
+    when none of them runs."""
+    from .spelling.stage import RULE_KINDS, check_spelling  # not for a run without them
+
+    active = [a for a in plan.rules if a.rule.id in RULE_KINDS]
+    if not active:
+        return None
+    # the rules share the [spelling] table and take no options of their own
+    kinds = {RULE_KINDS[a.rule.id] for a in active}
+    return check_spelling(doc, active[0].options, plan.data.extra_dirs, kinds)
+
+
 def lint_document(
     doc: Document,
     plan: LintPlan,
     notices: list[str] | None = None,
     flavor: str | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Violation]:
+    """Run the stages and then the rules of ``plan`` over ``doc``.
+
+    Rules that could not run are added to ``notices`` and what the stages want said (a cache
+    that cannot be written) to ``warnings``, each once, when the caller passes a list.
+    """
+    spelling = spelling_stage(doc, plan)
+    if spelling is not None and warnings is not None:
+        warnings.extend(w for w in spelling.warnings if w not in warnings)
+    return run_rules(doc, plan, spelling, notices, flavor)
+
+
+def run_rules(
+    doc: Document,
+    plan: LintPlan,
+    spelling: SpellingResult | None,
+    notices: list[str] | None = None,
+    flavor: str | None = None,
+) -> list[Violation]:
+    """The rules of ``plan`` over ``doc``, given what the stages found for it."""
     by_key: dict[str, str] = {}
     for active in plan.rules:
         by_key[active.rule.id.upper()] = active.rule.id
@@ -181,6 +217,7 @@ def lint_document(
             plan.links,
             flavor or plan.flavor or DEFAULT_FLAVOR,
             offline=plan.offline,
+            spelling=spelling,
         )
         try:
             hits = list(r.check(doc, ctx))
@@ -278,11 +315,11 @@ def _lint_loaded(
     doc: Document, plan: LintPlan, flavor: str | None, after: AfterLint | None = None
 ) -> FileResult:
     notices: list[str] = []
+    warnings: list[str] = []
     try:
-        violations = lint_document(doc, plan, notices, flavor)
+        violations = lint_document(doc, plan, notices, flavor, warnings)
     except RecursionError:
         return FileResult(doc.path, error=f"{doc.path}: too deeply nested to parse; not linted")
-    warnings = list(dict.fromkeys(doc.memo.get("warnings", ())))
     result = FileResult(
         doc.path, violations, lines=len(doc.lines), notices=notices, warnings=warnings
     )

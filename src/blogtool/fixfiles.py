@@ -56,9 +56,7 @@ def fix_file(path: Path, plan: LintPlan, unsafe: bool, write: bool) -> FileFix:
     warnings: list[str] = []
 
     def lint(doc: Document):  # noqa: ANN202 - the engine's violations
-        found = lint_document(doc, plan, notices, flavor)
-        warnings.extend(w for w in doc.memo.get("warnings", ()) if w not in warnings)
-        return found
+        return lint_document(doc, plan, notices, flavor, warnings)
 
     try:
         outcome = fix_text(raw, name, lint, unsafe)

@@ -96,13 +96,16 @@ class RuleContext:
     gathered by I/O for network rules (``links``: a blogtool.linkscan.LinkFindings, or None
     when links were not checked), the Markdown ``flavor`` the draft's blog renders with
     (one of blogtool.config.FLAVORS, resolved from config or the site before rules run),
-    and whether the run is ``offline``: no stage it starts may use the network."""
+    whether the run is ``offline`` (no stage it starts may use the network), and what the
+    spelling stage found (``spelling``: a blogtool.spelling.stage.SpellingResult, or None
+    when no spelling rule runs)."""
 
     options: dict[str, Any]
     data: Any  # blogtool.ruledata.RuleData
     links: Any = None
     flavor: str = DEFAULT_FLAVOR
     offline: bool = False
+    spelling: Any = None
 
 
 CheckFn = Callable[["Document", RuleContext], Iterable[Hit]]

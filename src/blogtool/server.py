@@ -376,13 +376,15 @@ class BlogtoolServer(LanguageServer):
         try:
             doc = Document.from_text(source, name)
             notices: list[str] = []
-            violations = lint_document(doc, entry.plan, notices, self.flavor_for(entry.plan, path))
+            warnings: list[str] = []
+            flavor = self.flavor_for(entry.plan, path)
+            violations = lint_document(doc, entry.plan, notices, flavor, warnings)
         except Exception as exc:  # noqa: BLE001 - a draft that breaks the parser is one message
             log.exception("lint of %s failed", uri)
             problem = f"blogtool could not lint {name}: {type(exc).__name__}: {exc}"
             said.append((problem, types.MessageType.Error))
             return None
-        for notice in [*notices, *dict.fromkeys(doc.memo.get("warnings", ()))]:
+        for notice in [*notices, *warnings]:
             said.append((f"blogtool: {notice}", types.MessageType.Warning))
         diagnostics = [to_diagnostic(v, positions, self.docs_url) for v in violations]
         return Linted(version, source, positions, doc, violations, diagnostics)

@@ -129,6 +129,9 @@ EVIL_KEYS = [
 ]
 
 
+SIDE_FILES = ("-wal", "-shm")
+
+
 @pytest.mark.parametrize("key", EVIL_KEYS)
 def test_keys_are_data_and_write_nothing_outside_the_directory(tmp_path: Path, key: str) -> None:
     root = tmp_path / "cache"
@@ -137,8 +140,10 @@ def test_keys_are_data_and_write_nothing_outside_the_directory(tmp_path: Path, k
     assert cache.get("links", key).value == "v"
     assert DiskCache(root).get("links", key).value == "v"
     cache.close()
-    written = [path for path in tmp_path.rglob("*") if path.is_file()]
-    assert written == [root / DATABASE_NAME]
+    written = {path for path in tmp_path.rglob("*") if path.is_file()}
+    # the database and, while a connection may still be open, SQLite's log beside it
+    assert root / DATABASE_NAME in written
+    assert written <= {root / DATABASE_NAME, *(root / f"{DATABASE_NAME}{s}" for s in SIDE_FILES)}
 
 
 def _store_raw(directory: Path, key: str, stored_at: object, value: object) -> None:
@@ -239,6 +244,66 @@ def test_a_database_locked_by_another_process_disables_the_cache_once(tmp_path: 
     assert "locked" in cache.warnings[0] and "without a cache" in cache.warnings[0]
     assert cache.get("links", "k0") is None  # off for the rest of the run
     assert DiskCache(tmp_path).get("links", "k0").value == 0
+
+
+def test_trim_keeps_the_newest_entries_of_one_namespace(tmp_path: Path) -> None:
+    clock = Clock()
+    cache = DiskCache(tmp_path, clock=clock, max_age=1e9)
+    for n in range(5):
+        clock.now += 1
+        cache.put("spelling", f"k{n}", n)
+    cache.put("links", "other", 1)
+    cache.trim("spelling", 2)
+    assert [cache.get("spelling", f"k{n}") is not None for n in range(5)] == [0, 0, 0, 1, 1]
+    assert cache.get("links", "other").value == 1
+    cache.trim("spelling", 2)  # already small enough: nothing more goes
+    assert cache.get("spelling", "k3") is not None
+
+
+WRITERS = 6
+BATCHES = 25
+BATCH = 40
+
+
+def _write_at_once(directory: str, writer: int, start: object, out: object) -> None:
+    """One lint worker's share of the writing, begun together with the others."""
+    cache = DiskCache(directory)  # not opened yet: creation races too
+    start.wait()  # type: ignore[attr-defined]
+    for batch in range(BATCHES):
+        cache.put_many(
+            "spelling", [(f"{writer}/{batch}/{i}", [writer, batch, i]) for i in range(BATCH)]
+        )
+        cache.get("spelling", f"{(writer + 1) % WRITERS}/0/0")  # read amid the others' writes
+    cache.close()
+    out.put((writer, cache.enabled, cache.warnings))  # type: ignore[attr-defined]
+
+
+def test_parallel_writers_lose_nothing_and_leave_a_sound_database(tmp_path: Path) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    start, out = context.Barrier(WRITERS), context.Queue()
+    workers = [
+        context.Process(target=_write_at_once, args=(str(tmp_path), n, start, out))
+        for n in range(WRITERS)
+    ]
+    for worker in workers:
+        worker.start()
+    reports = sorted(out.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [w.exitcode for w in workers] == [0] * WRITERS
+    assert reports == [(n, True, ()) for n in range(WRITERS)]
+    with contextlib.closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    cache = DiskCache(tmp_path, max_age=1e9)
+    for writer in range(WRITERS):
+        for batch in range(BATCHES):
+            for i in range(BATCH):
+                entry = cache.get("spelling", f"{writer}/{batch}/{i}")
+                assert entry is not None and entry.value == [writer, batch, i]
+    cache.close()
 
 
 def test_default_directory_precedence(tmp_path: Path) -> None:

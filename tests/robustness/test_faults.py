@@ -11,10 +11,13 @@ disables the cache with one warning).
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,6 +35,7 @@ from blogtool.config import ConfigError, load_config
 from blogtool.engine import make_plan
 from blogtool.net.arxiv import Paper
 from blogtool.net.cache import CACHE_DIR_ENV, DATABASE_NAME, DiskCache
+from blogtool.spelling import service as spelling_service
 from blogtool.stub import (
     StubError,
     StubRequest,
@@ -351,9 +355,16 @@ def test_lint_prints_a_draft_whose_name_is_not_utf8_on_any_terminal(badly_named:
 # --- caches -------------------------------------------------------------------------------------
 
 
-def _spelling_cache(root: Path) -> Path:
-    (found,) = (root / "spelling").glob("*.json")
-    return found
+def _end_of_process() -> None:
+    """Let go of the cache as a finished run would: the next run opens it afresh."""
+    spelling_service.service_for.cache_clear()
+    gc.collect()
+
+
+def _spelling_values(root: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(root / DATABASE_NAME)) as db:
+        rows = db.execute("SELECT value FROM entries WHERE namespace = 'spelling'").fetchall()
+    return [value for (value,) in rows]
 
 
 @pytest.fixture
@@ -371,34 +382,36 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    "content",
-    [b"", b"\x00\xff\xfe not json", b'{"truncated": [[0, 3, "teh"', b"[]", b'"a string"', b"null"],
-)
-def test_a_corrupt_spelling_cache_is_ignored_and_rebuilt(
+@pytest.mark.parametrize("content", [b"", b"\x00\xff\xfe not a database", b"SQLite format 3\x00"])
+def test_a_corrupt_cache_file_is_replaced_and_spelling_unchanged(
     cache_dir: Path, grammar_draft: Path, content: bytes
 ) -> None:
-    draft = grammar_draft
-    first = run("lint", str(draft))
-    assert "BT601" in first.output
-    cache_file = _spelling_cache(cache_dir)
-    cache_file.write_bytes(content)
-    again = run("lint", "--no-cache", str(draft))  # past the results cache, to spelling's
-    assert (again.exit_code, again.output) == (first.exit_code, first.output)
-    assert isinstance(json.loads(cache_file.read_text(encoding="utf-8")), dict)
+    first = run("lint", str(grammar_draft))
+    assert "BT601" in first.output and _spelling_values(cache_dir)
+    _end_of_process()
+    for leftover in cache_dir.glob(f"{DATABASE_NAME}-*"):
+        leftover.unlink()
+    (cache_dir / DATABASE_NAME).write_bytes(content)
+    again = run("lint", "--no-cache", str(grammar_draft))  # past the results cache
+    assert (again.exit_code, again.stdout) == (first.exit_code, first.stdout)
+    assert "Traceback" not in again.output
+    assert _spelling_values(cache_dir)  # written afresh
 
 
-@pytest.mark.parametrize("entry", [["abcdefg"], [["a", "b", "c", "d", "e", [], "r"]]])
+@pytest.mark.parametrize(
+    "entry", ['["abcdefg"]', '[["a", "b", "c", "d", "e", [], "r"]]', '"a string"', "{not json"]
+)
 def test_a_corrupt_spelling_cache_entry_is_ignored(
-    cache_dir: Path, grammar_draft: Path, entry: list
+    cache_dir: Path, grammar_draft: Path, entry: str
 ) -> None:
-    draft = grammar_draft
-    first = run("lint", str(draft))
-    cache_file = _spelling_cache(cache_dir)
-    keys = json.loads(cache_file.read_text(encoding="utf-8"))
-    cache_file.write_text(json.dumps(dict.fromkeys(keys, entry)), encoding="utf-8")
-    again = run("lint", "--no-cache", str(draft))  # past the results cache, to spelling's
+    first = run("lint", str(grammar_draft))
+    assert _spelling_values(cache_dir)
+    with contextlib.closing(sqlite3.connect(cache_dir / DATABASE_NAME)) as db, db:
+        db.execute("UPDATE entries SET value = ? WHERE namespace = 'spelling'", (entry,))
+    _end_of_process()
+    again = run("lint", "--no-cache", str(grammar_draft))  # past the results cache
     assert (again.exit_code, again.output) == (first.exit_code, first.output)
+    assert entry not in _spelling_values(cache_dir)  # checked again and stored
 
 
 @settings(max_examples=100, derandomize=True, database=None, deadline=None)

@@ -7,15 +7,28 @@ installed here).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import socket
+import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from blogtool.cli import main
+from blogtool.net.cache import DATABASE_NAME
 
 DRAFT = "# Notes\n\nWe recieve the [ADD_IMAGE] tset here.\n"
+
+
+def cache_database() -> Path:
+    return Path(os.environ["BLOGTOOL_CACHE_DIR"]) / DATABASE_NAME
+
+
+def spelling_entries() -> int:
+    with contextlib.closing(sqlite3.connect(cache_database())) as db:
+        return db.execute("SELECT count(*) FROM entries WHERE namespace = 'spelling'").fetchone()[0]
 
 
 def lint(tmp_path: Path, config: str, *args: str, draft: str = DRAFT):
@@ -69,8 +82,7 @@ def test_second_run_uses_the_paragraph_cache(tmp_path: Path, monkeypatch) -> Non
     draft = DRAFT + "\nThis allows to train.\n"
     first = lint(tmp_path, "", "--select", "BT601,BT602", draft=draft)
     assert rules_of(first) == [(3, 4, "BT601"), (3, 28, "BT601"), (5, 6, "BT602")]
-    cache_files = list(Path(__import__("os").environ["BLOGTOOL_CACHE_DIR"]).rglob("*.json"))
-    assert cache_files, "the spelling cache was not written"
+    assert spelling_entries(), "the spelling cache was not written"
     # with the backend unusable, a fully cached draft still gives the same findings
     from blogtool.spelling import service
 
@@ -135,20 +147,23 @@ def test_a_damaged_word_list_is_reported_in_one_line(tmp_path: Path, monkeypatch
         lexicon.load_lexicon.cache_clear()
 
 
-def test_corrupt_spelling_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
-    import os
+GRAMMAR_DRAFT = DRAFT + "\nThis allows to train.\n"  # a paragraph Harper (and the cache) sees
 
-    cache = Path(os.environ["BLOGTOOL_CACHE_DIR"]) / "spelling"
-    cache.mkdir(parents=True, exist_ok=True)
-    first = lint(tmp_path, "", "--select", "BT601,BT602")
-    for f in cache.glob("*.json"):
-        f.write_bytes(b"\x00{not json")
+
+def test_corrupt_spelling_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    first = lint(tmp_path, "", "--select", "BT601,BT602", draft=GRAMMAR_DRAFT)
+    assert spelling_entries()
+    with contextlib.closing(sqlite3.connect(cache_database())) as db, db:
+        db.execute("UPDATE entries SET value = ? WHERE namespace = 'spelling'", ("\x00{not",))
     from blogtool.spelling import service
 
     service.service_for.cache_clear()
-    second = lint(tmp_path, "", "--select", "BT601,BT602", "--no-cache")
+    second = lint(tmp_path, "", "--select", "BT601,BT602", draft=GRAMMAR_DRAFT)
     assert second.exit_code == first.exit_code == 1
     assert rules_of(second) == rules_of(first)
+    with contextlib.closing(sqlite3.connect(cache_database())) as db:
+        values = db.execute("SELECT value FROM entries WHERE namespace = 'spelling'").fetchall()
+    assert all(isinstance(json.loads(value), list) for (value,) in values)  # checked again
 
 
 def test_a_damaged_copy_of_the_word_list_is_ignored_and_rewritten(tmp_path: Path) -> None:

@@ -1,21 +1,25 @@
-"""A small disk cache of JSON values, so repeated runs skip network work they did recently.
+"""A small disk cache of JSON values, so repeated runs skip work they did recently.
 
 One SQLite database, ``<directory>/cache.sqlite3``, with a row per ``(namespace, key)``: the
-value as JSON and when it was stored. Keys are data, never paths, so no key (a URL with
-``..``, slashes or NUL bytes) can place a file anywhere. A value that does not parse reads as
+value as JSON and when it was stored. The link checker, the arXiv client and the spelling
+stage each keep a namespace in it. Keys are data, never paths, so no key (a URL with ``..``,
+slashes or NUL bytes) can place a file anywhere. A value that does not parse reads as
 missing and is replaced by the next store; a file that is not a database is replaced, with a
 warning. :meth:`DiskCache.put_many` stores a batch in one transaction: the link checker
 stores a run's answers at once, where a file per answer cost over a second of system time
 for a thousand links.
 
+Lint workers share the database: it is in write-ahead-log mode, so readers never wait for
+a writer, and a writer waits up to ``lock_timeout`` for another one to commit.
+
 The cache never raises for I/O problems. When the directory or the database cannot be
 created or written (or another process holds it locked too long), the cache switches itself
 off and records a warning for the caller to show: a run without a cache is slower, not
-wrong.
-"""
+wrong."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,6 +32,7 @@ from typing import Any
 
 CACHE_DIR_ENV = "BLOGTOOL_CACHE_DIR"
 DATABASE_NAME = "cache.sqlite3"
+_COMPANIONS = (f"{DATABASE_NAME}-wal", f"{DATABASE_NAME}-shm")  # SQLite's log and its index
 DEFAULT_MAX_AGE = 86400.0
 _FORMAT_VERSION = 1  # PRAGMA user_version of a database this code wrote
 _NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -155,6 +160,27 @@ class DiskCache:
         except sqlite3.Error as exc:
             self._disable(exc)
 
+    def trim(self, namespace: str, keep: int) -> None:
+        """Drop all but the ``keep`` most recently stored entries of ``namespace``."""
+        _check_namespace(namespace)
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            (count,) = db.execute(
+                "SELECT count(*) FROM entries WHERE namespace = ?", (namespace,)
+            ).fetchone()
+            if count <= keep:
+                return
+            with db:
+                db.execute(
+                    "DELETE FROM entries WHERE namespace = ? AND key IN (SELECT key FROM entries"
+                    " WHERE namespace = ? ORDER BY stored_at DESC LIMIT -1 OFFSET ?)",
+                    (namespace, namespace, keep),
+                )
+        except sqlite3.Error as exc:
+            self._disable(exc)
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -172,7 +198,8 @@ class DiskCache:
                 if isinstance(exc, sqlite3.OperationalError) or not self.path.is_file():
                     raise
                 # Not a database (a torn copy, another program's file): it only held a cache.
-                self.path.unlink()
+                for name in (DATABASE_NAME, *_COMPANIONS):
+                    (self.directory / name).unlink(missing_ok=True)
                 self._warnings.append(
                     f"the cache file {self.path} was damaged ({exc}); replaced with an empty one"
                 )
@@ -189,11 +216,17 @@ class DiskCache:
                 raise sqlite3.OperationalError(
                     f"written by another version of blogtool (format {version})"
                 )
-            # A cache need not survive a power cut, so commits do not wait for the disk.
-            db.execute("PRAGMA synchronous = OFF")
-            with db:
-                db.execute(_SCHEMA)
-                db.execute(f"PRAGMA user_version = {_FORMAT_VERSION}")
+            # Parallel lint workers read and write here at once. With a write-ahead log a
+            # reader never waits for a writer; NORMAL syncs the log at checkpoints only, so a
+            # power cut may lose the newest entries but never damages the file.
+            with contextlib.suppress(sqlite3.OperationalError):
+                # busy converting for another process: it will be WAL for the next run
+                db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            if version == 0:
+                with db:
+                    db.execute(_SCHEMA)
+                    db.execute(f"PRAGMA user_version = {_FORMAT_VERSION}")
         except BaseException:
             db.close()
             raise

@@ -9,6 +9,7 @@ each rule declares the same on its ``@rule(fix=...)``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ..document import Document, Link, Section
 from ..violation import Edit, Fix
@@ -121,23 +122,23 @@ _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _NEXT = re.compile(r"[ \t]+[\[(*_\"'\u201c\u2018]*(\S+)")
 
 
-def article(start: int, end: int, right: str, following: str) -> Fix | None:
-    """``a``/``an`` corrected where the following word's sound is certain from its letters."""
-    from ..spelling.lexicon import LexiconUnavailable, load_lexicon
+def article(
+    start: int, end: int, right: str, following: str, frequency: Mapping[str, int] | None
+) -> Fix | None:
+    """``a``/``an`` corrected where the following word's sound is certain from its letters.
 
+    ``frequency`` is how common English words are (the spelling stage's word list); without
+    it no word counts as common, so no fix is offered.
+    """
     word = _WORD.match(following)
-    if word is None:
+    if word is None or frequency is None:
         return None
     first_part = word.group(0).split("-")[0]
     if word.group(0)[0] not in (_SURE_AN if right.lower() == "an" else _SURE_A):
         return None
     if first_part in _NO_ARTICLE:
         return None  # "An the second..." is "And the", not "A the"
-    try:
-        common = load_lexicon().frequent(first_part) >= _COMMON
-    except LexiconUnavailable:
-        return None
-    if not common:
+    if frequency.get(first_part, 0) < _COMMON:
         return None
     return replace(start, end, right, f"write {right!r} before {word.group(0)!r}")
 
@@ -200,7 +201,11 @@ def remove_brackets(text: str, start: int, end: int) -> Fix | None:
     return replace(start, end, "", f"remove the empty {text[start:end]}", safe=False)
 
 
-def grammar_fix(text: str, finding) -> Fix | None:  # noqa: ANN001 - a spelling Finding
+def grammar_fix(
+    text: str,
+    finding,  # noqa: ANN001 - a spelling Finding
+    frequency: Mapping[str, int] | None = None,
+) -> Fix | None:
     """The fix for a BT602 finding of blogtool's own a/an or repeated-word check, if certain.
 
     The backend's other grammar rules (and LanguageTool's) get none: their suggestions are
@@ -212,7 +217,9 @@ def grammar_fix(text: str, finding) -> Fix | None:  # noqa: ANN001 - a spelling 
         following = _NEXT.match(text, finding.end)
         if following is None:
             return None
-        return article(finding.start, finding.end, finding.suggestions[0], following.group(1))
+        return article(
+            finding.start, finding.end, finding.suggestions[0], following.group(1), frequency
+        )
     return None
 
 

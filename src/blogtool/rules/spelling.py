@@ -1,90 +1,37 @@
 """Spelling (BT601), grammar (BT602) and style (BT603) of the prose.
 
-Only prose is checked: the Document has already blanked code, math, URLs, link targets,
-HTML tags, front matter and comments. This module blanks a few more things that are not
-words: special tokens (``[CLS]``, ``<|endoftext|>``), file names (``model.py``) and
-handles. Words with digits (``GPT-4o``), single letters and everything in the ML
-vocabulary (``rules/vocabulary/``) are never reported.
+Only prose is checked: code, math, URLs, link targets, HTML, front matter (but for the
+values a theme shows, such as the title), comments, special tokens (``[CLS]``), file names
+and handles are never read. Words with digits (``GPT-4o``), single letters and everything
+in the ML vocabulary (``rules/vocabulary/``) are never reported.
 
-BT601 decides words with a lexicon lookup (``blogtool.spelling.words``), never with the
-backend. BT602 checks a/an and repeated words itself (``blogtool.spelling.grammar``) and
-asks the backend in ``[tool.blogtool.spelling]`` for the rest, only on the paragraphs where
-one of its rules could fire. BT603 (off by default) runs every backend rule.
+The I/O these rules need (the word list, the vocabulary, the backend in
+``[tool.blogtool.spelling]`` and its cache) is the spelling stage's
+(:mod:`blogtool.spelling.stage`), which the engine runs before the rules. The rules read
+its result from ``ctx.spelling``: they choose what to report and say it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+from collections.abc import Iterator
+from typing import Any
 
 from ..document import Document
 from ..registry import Hit, RuleContext, RuleUnavailable, rule
 from ._fixes import grammar_fix
 
-_LONGEST_WORD = 64
-_NOT_WORDS = re.compile(
-    r"\[[A-Z][A-Z0-9_]{1,15}\]"  # special tokens such as [CLS] and [MASK]
-    r"|<\|[^|\n]{1,40}\|>"  # <|endoftext|>
-    r"|\b[\w-]{1,80}\.(?:py|md|json|ya?ml|txt|csv|ipynb|sh|js|ts|toml|png|jpe?g|gif|svg"
-    r"|pdf|html?|cfg|ini|pt|bin|safetensors)\b"  # file names
-    r"|(?<!\w)@[\w-]{1,40}"  # handles
-    # No word is this long, and the backends take time quadratic in a token's length (Harper
-    # aborted the process on a 100,000-letter "word") or in a run of tokens without letters.
-    rf"|(?<!\S)\S{{{_LONGEST_WORD + 1},}}"
-    r"|(?<!\S)(?:[^\w\s]+\s+){5,}[^\w\s]+(?!\S)"
-)
-_BLANK = re.compile(r"[^\n]")
-_BLANK_LINE = re.compile(r"^[^\S\n]+$", re.M)
 
-
-def _checked_text(doc: Document) -> str:
-    """The prose a grammar check reads: non-words blanked, blank lines made empty."""
-    if "spelling-text" not in doc.memo:
-        text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), doc.prose_text)
-        # A line of nothing but blanks (a masked code line, say) ends a paragraph either
-        # way; as newlines it costs the paragraph search linear time, as spaces quadratic.
-        doc.memo["spelling-text"] = _BLANK_LINE.sub(lambda m: "\n" * len(m.group(0)), text)
-    return doc.memo["spelling-text"]
-
-
-def _findings(doc: Document, ctx: RuleContext, only_rules: tuple[str, ...] | None) -> list:
-    """The backend's findings for the document, computed once per rule selection.
-
-    ``only_rules`` None asks for every rule of the backend (BT603's style opinions).
-    """
-    options = repr(sorted(ctx.options.items(), key=lambda kv: kv[0]))
-    memo_key = ("spelling", options, only_rules)
-    if memo_key in doc.memo:
-        return doc.memo[memo_key]
-    text = _checked_text(doc)
-    harper = ctx.options.get("backend", "harper") == "harper"
-    trigger = _grammar_trigger(only_rules) if harper and only_rules is not None else None
-    if not ctx.options.get("enabled", True) or (trigger is not None and not trigger(text)):
-        doc.memo[memo_key] = []  # nothing for the backend to look at: do not start it
-        return []
-    from ..spelling import BackendUnavailable, parse_words_comment
-    from ..spelling.service import SpellingSettings, service_for
-
-    extra: list[str] = []
-    for comment in doc.comments:
-        words = parse_words_comment(comment.body)
-        if words:
-            extra.extend(words)
-    rules_dirs = tuple(str(p) for p in getattr(ctx.data, "extra_dirs", ()))
-    try:
-        settings = SpellingSettings.from_options(ctx.options, rules_dirs)
-        if settings.backend == "harper":
-            settings = dataclasses.replace(settings, only_rules=only_rules)
-        service = service_for(settings)
-        found = service.check(text, extra, trigger)
-    except BackendUnavailable as exc:
-        raise RuleUnavailable(f"spelling not checked: {exc}") from None
-    if service.warning:
-        doc.memo.setdefault("warnings", []).append(service.warning)
-    doc.memo[memo_key] = found
-    return found
+def _candidates(ctx: RuleContext, kind: str) -> tuple[Any, ...]:
+    """What the spelling stage found for the rule reading part ``kind`` of its result."""
+    part = None if ctx.spelling is None else getattr(ctx.spelling, kind)
+    if part is None:
+        raise RuleUnavailable("spelling not checked: the spelling stage did not run")
+    if part.unavailable:
+        raise RuleUnavailable(part.unavailable)
+    if part.error is not None:
+        raise part.error
+    return part.findings
 
 
 # Harper rules that misfire on ordinary ML prose, found on real drafts:
@@ -156,184 +103,14 @@ def _reportable(f, ctx: RuleContext, doc: Document | None = None) -> bool:
     return bool(ctx.options.get("check_capitalized", False)) or not word[:1].isupper()
 
 
-# The Harper rules BT602 reports: those that were right on the tuning half of the
-# spelling-quality corpus (bench/QUALITY-spelling.md), and a few classic confusions.
-# Others misread ML prose: ToTwoToo, NounVerbConfusion ("we weight the scores"),
-# MissingDeterminer, TheirToThere ("to their right"), ThisTypeOfThing.
-_COMPARATIVE = (
-    r"\b(?:more|less|better|worse|rather|larger|smaller|higher|lower|greater|fewer|faster"
-    r"|slower|bigger|longer|shorter|easier|harder|\w+ier)"
-)
-_BUILT_IN_GRAMMAR = frozenset({"AnA", "RepeatedWords", "ToTo"})
-_ALWAYS = ("",)
-GRAMMAR_RULES: dict[str, tuple[tuple[str, ...], str]] = {
-    # rule: (text one of which a paragraph must hold, pattern it must match), so that a
-    # paragraph where the rule cannot fire never reaches Harper. The text is a cheap test
-    # (lower case) before the pattern; "" means always run the pattern.
-    "AllowTo": (("allow",), r"\ballow(?:s|ed|ing)?\s+to\b"),
-    "AnA": ((), ""),  # checked by blogtool.spelling.grammar, without Harper
-    "AnAnother": (("another",), r"\ban\s+another\b"),
-    "AnotherAn": (("another",), r"\banother\s+an\b"),
-    "BoarderBorder": (("boarder",), r"\bboarders?\b"),
-    "DidPast": (_ALWAYS, r"\b(?:did|does|do)(?:n't)?\s+(?:not\s+)?\w+ed\b"),
-    "DoesOrDose": (("dose",), r"\bdoses?\b"),
-    "ExtendOrExtent": (("extend",), r"\bextend\b"),
-    "HomeInOn": (("hon",), r"\bhon(?:e|es|ed|ing)\s+in\b"),
-    # "lets" for "let's" (a sentence's first word, or before a verb), "let's us"
-    "LetsConfusion": (
-        ("let",),
-        r"(?:^|[.!?:]\s+)Lets\b|\blets\s+(?:go|see|try|look|say|assume|consider|start|"
-        r"begin|take|execute|call|run|make|get|now|slip|collect|write|check)\b"
-        r"|\b[Ll]et(?:'|\u2019)s\s+us\b",
-    ),
-    "RepeatedWords": ((), ""),  # checked by blogtool.spelling.grammar, without Harper
-    "SeamToSeem": (("seam",), r"\bseam(?:s|ed|ing)?\b"),
-    "SingleBe": (_ALWAYS, r"\b(?:is|are|was|were|be|been|am)\s+(?:is|are|was|were|be|been|am)\b"),
-    "ThatThan": (("that",), _COMPARATIVE + r"\s+that\b"),
-    "TheMy": (_ALWAYS, r"(?i:\bthe\s+(?:my|your|his|her|its|our|their)\b)"),
-    "ThenThan": (
-        ("then",),
-        _COMPARATIVE + r"\s+then\b|\b(?:more|less|rather)\b[^.]{0,40}\bthen\b",
-    ),
-    "ThoughThought": (("though",), r"\b(?:I|we|you|they|he|she|had|have|has)\s+though\b"),
-    "ToLoseTooLoose": (("lose", "loose"), r"\b(?:loose|lose)\b"),
-    "ToTo": ((), ""),  # a repeated word, checked by blogtool.spelling.grammar
-    "WorseOrWorst": (("wors",), r"\b(?:worse|worst)\b"),
-}
-
-
-@lru_cache(maxsize=8)
-def _grammar_trigger(rules: tuple[str, ...]) -> Callable[[str], bool] | None:
-    """Whether a paragraph is worth Harper's time for ``rules``; None: every one is."""
-    if any(not GRAMMAR_RULES.get(rule, ((), ""))[1] for rule in rules):
-        return None
-    tests = [(GRAMMAR_RULES[rule][0], re.compile(GRAMMAR_RULES[rule][1])) for rule in rules]
-
-    def needed(text: str) -> bool:
-        lower = text.lower()
-        return any(
-            any(word in lower for word in words) and pattern.search(text)
-            for words, pattern in tests
-        )
-
-    return needed
-
-
-def _grammar_findings(doc: Document, ctx: RuleContext) -> list:
-    """BT602's findings: a/an and repeats found here, the other chosen rules by Harper."""
-    chosen = tuple(sorted(ctx.options.get("grammar_rules", GRAMMAR_RULES)))
-    if ctx.options.get("backend", "harper") != "harper":
-        return _findings(doc, ctx, chosen)  # LanguageTool runs its own grammar rules
-    if not ctx.options.get("enabled", True):
-        return []
-    from ..spelling.grammar import article_findings, repeated_word_findings
-
-    text = _checked_text(doc)
-    found = []
-    if "AnA" in chosen:
-        found += article_findings(text)
-    if "RepeatedWords" in chosen or "ToTo" in chosen:
-        found += repeated_word_findings(text)
-    rest = tuple(rule for rule in chosen if rule not in _BUILT_IN_GRAMMAR)
-    if rest:
-        found += _findings(doc, ctx, rest)
-    return found
-
-
 def _hits(doc: Document, ctx: RuleContext, kind: str) -> Iterator[Hit]:
-    found = _grammar_findings(doc, ctx) if kind == "grammar" else _findings(doc, ctx, None)
-    for f in found:
-        if f.kind != kind or not _reportable(f, ctx, doc):
+    for f in _candidates(ctx, kind):
+        if not _reportable(f, ctx, doc):
             continue
         suggestions = ", ".join(s for s in f.suggestions[:3] if s)
         hint = f" (did you mean: {suggestions}?)" if suggestions else ""
-        fix = grammar_fix(doc.text, f) if kind == "grammar" else None
+        fix = grammar_fix(doc.text, f, ctx.spelling.word_frequency) if kind == "grammar" else None
         yield Hit(f.start, f.end, f"{f.message.rstrip('.')}: {f.word!r}{hint}", fix)
-
-
-# Where a draft names its terms: a word used here is not a typo in the prose.
-_TERM_EVIDENCE = frozenset(
-    {
-        "code_fence",
-        "code_indent",
-        "code_inline",
-        "math_block",
-        "math_inline",
-        "html_tag",
-        "html_raw",
-        "link_target",
-        "url",
-        "ref_definition",
-        "liquid",
-    }
-)
-
-
-# Front matter values that a blog theme shows as text: the title, the description, the
-# names of a table of contents.
-_SHOWN_FRONT_MATTER = re.compile(
-    r"^[ \t]*(?:-[ \t]*)?(?:title|subtitle|description|summary|name)[ \t]*:[ \t]*(\S[^\n]*)$",
-    re.M,
-)
-
-
-def _with_front_matter_titles(doc: Document, prose: str) -> str:
-    """``prose`` with the shown values of the front matter put back, so they are checked."""
-    pieces = []
-    last = 0
-    for region in doc.regions:
-        if region.kind != "front_matter":
-            continue
-        block = doc.text[region.start : region.end]
-        for m in _SHOWN_FRONT_MATTER.finditer(block):
-            start, end = region.start + m.start(1), region.start + m.end(1)
-            pieces.append(prose[last:start])
-            pieces.append(doc.text[start:end])
-            last = end
-    if not pieces:
-        return prose
-    pieces.append(prose[last:])
-    return "".join(pieces)
-
-
-def _unknown_words(doc: Document, ctx: RuleContext) -> list:
-    """BT601's findings: prose words unknown to the lexicon, the vocabulary and the draft."""
-    if not ctx.options.get("enabled", True):
-        return []
-    from ..spelling import parse_words_comment
-    from ..spelling.backends import BackendUnavailable
-    from ..spelling.lexicon import LexiconUnavailable, load_lexicon
-    from ..spelling.service import SpellingSettings, service_for
-    from ..spelling.words import WordChecker, document_terms
-
-    extra: list[str] = []
-    for comment in doc.comments:
-        extra.extend(parse_words_comment(comment.body) or ())
-    rules_dirs = tuple(str(p) for p in getattr(ctx.data, "extra_dirs", ()))
-    settings = SpellingSettings.from_options(ctx.options, rules_dirs)
-    try:
-        lexicon = load_lexicon()
-        service = service_for(settings)
-    except (LexiconUnavailable, BackendUnavailable) as exc:
-        raise RuleUnavailable(f"spelling not checked: {exc}") from None
-    vocabulary = service.vocabulary.extended(extra) if extra else service.vocabulary
-    terms = document_terms(
-        doc.text[r.start : r.end] for r in doc.regions if r.kind in _TERM_EVIDENCE
-    )
-    checker = WordChecker(
-        lexicon,
-        vocabulary.accepts,
-        terms,
-        either_dialect=settings.either_dialect,
-        check_capitalized=bool(ctx.options.get("check_capitalized", True)),
-    )
-    text = _with_front_matter_titles(doc, doc.prose_text)
-    text = _NOT_WORDS.sub(lambda m: _BLANK.sub(" ", m.group(0)), text)
-    # A chunk glued to an HTML tag starts right after a tag's last character or ends right
-    # before its first one.
-    edges = {r.end - 1 for r in doc.regions if r.kind == "html_tag"}
-    edges |= {r.start for r in doc.regions if r.kind == "html_tag"}
-    return checker.unknown(text, glued=edges.__contains__)
 
 
 @rule("BT601", "spelling", "error", config_section="spelling")
@@ -358,7 +135,7 @@ def spelling(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
         We receive a state-of-the-art model at least twice.
     """
-    for w in _unknown_words(doc, ctx):
+    for w in _candidates(ctx, "spelling"):
         hint = f" (did you mean: {', '.join(w.suggestions)}?)" if w.suggestions else ""
         lines = sorted({doc.position(o)[0] for o in w.others} - {doc.position(w.start)[0]})
         also = ""
@@ -373,11 +150,12 @@ def spelling(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 def grammar(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """Grammar slips: repeated words, a/an, let's/lets, "allows to", common confusions.
 
-    Only the backend rules in ``GRAMMAR_RULES`` are run (``grammar_rules = [...]`` in
-    ``[tool.blogtool.spelling]`` chooses others): on published ML posts nobody tuned it to,
-    85% of their findings were right (``bench/QUALITY-spelling.md``). Findings next to
-    code or math (``Let $x$ denote``), a/an before a symbol or an acronym (``an MoE``) and
-    repeated names (``He He``) are dropped: the backend cannot see what is there.
+    Only the backend rules in ``GRAMMAR_RULES`` (``blogtool.spelling.grammar``) are run
+    (``grammar_rules = [...]`` in ``[tool.blogtool.spelling]`` chooses others): on
+    published ML posts nobody tuned it to, 85% of their findings were right
+    (``bench/QUALITY-spelling.md``). Findings next to code or math (``Let $x$ denote``),
+    a/an before a symbol or an acronym (``an MoE``) and repeated names (``He He``) are
+    dropped: the backend cannot see what is there.
 
     Bad:
 

@@ -14,15 +14,14 @@ Importing this package does not import harper or language_tool_python.
 """
 
 from blogtool.spelling.backends import (
-    BACKEND_NAMES,
     Backend,
     BackendUnavailable,
-    Dialect,
     Finding,
     FindingKind,
-    create_backend,
     filter_findings,
 )
+from blogtool.spelling.dialect import Dialect
+from blogtool.spelling.factory import BACKEND_NAMES, create_backend
 from blogtool.spelling.vocabulary import (
     Vocabulary,
     VocabularyError,

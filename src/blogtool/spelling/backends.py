@@ -1,49 +1,39 @@
-"""What every spelling/grammar backend shares: findings, dialects, errors and the filter.
+"""What every spelling/grammar backend shares: findings, errors and the filter.
 
 A backend checks plain text and returns :class:`Finding` objects whose ``start``/``end``
 are ``str`` indices into exactly the text it was given, so a caller can pass either one
 prose chunk or a whole ``Document.prose_text`` (non-prose characters blanked to spaces)
 and map ``start`` back with ``doc.position``.
 
-Backends:
-
-- ``harper`` (:class:`~blogtool.spelling.harper_backend.HarperBackend`): the default,
-  embedded and offline.
-- ``languagetool``
-  (:class:`~blogtool.spelling.languagetool_backend.LanguageToolBackend`): a LanguageTool
-  server at a configured URL, or a LanguageTool directory on this machine. Never
-  downloaded.
-
-Both drop findings the vocabulary accepts and findings inside words with digits
-(``GPT-4o``, ``Llama-3.1-8B``) before returning; see :func:`filter_findings`.
+The backends themselves (Harper, LanguageTool) build on :class:`BackendBase`;
+:func:`blogtool.spelling.factory.create_backend` picks one by name. Both drop findings the
+vocabulary accepts and findings inside words with digits (``GPT-4o``, ``Llama-3.1-8B``)
+before returning; see :func:`filter_findings`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
+
+from blogtool.spelling.dialect import Dialect
 
 if TYPE_CHECKING:
     from blogtool.spelling.vocabulary import Vocabulary
 
 __all__ = [
-    "BACKEND_NAMES",
     "Backend",
     "BackendBase",
     "BackendUnavailable",
     "Dialect",
     "Finding",
     "FindingKind",
-    "create_backend",
     "filter_findings",
     "word_bounds",
 ]
 
 FindingKind = Literal["spelling", "grammar", "style"]
-BACKEND_NAMES = ("harper", "languagetool")
 
 # Rules that complain about a word's case because of where it stands, not how it is spelt.
 # A vocabulary word keeps such a finding when the suggested casing is acceptable too
@@ -72,37 +62,6 @@ class Finding:
     message: str
     suggestions: tuple[str, ...]
     backend_rule: str
-
-
-class Dialect(StrEnum):
-    """The English a draft is written in."""
-
-    AMERICAN = "american"
-    BRITISH = "british"
-    AUSTRALIAN = "australian"
-    CANADIAN = "canadian"
-
-    @classmethod
-    def parse(cls, value: str) -> Dialect:
-        """Accept a name (``british``) or a language tag (``en-GB``, ``en_gb``)."""
-        key = value.strip().lower().replace("_", "-")
-        for dialect in cls:
-            if key in (dialect.value, dialect.language_tag.lower()):
-                return dialect
-        names = ", ".join(f"{d.value} ({d.language_tag})" for d in cls)
-        raise ValueError(f"unknown dialect {value!r}; expected one of: {names}")
-
-    @property
-    def language_tag(self) -> str:
-        return _LANGUAGE_TAGS[self]
-
-
-_LANGUAGE_TAGS = {
-    Dialect.AMERICAN: "en-US",
-    Dialect.BRITISH: "en-GB",
-    Dialect.AUSTRALIAN: "en-AU",
-    Dialect.CANADIAN: "en-CA",
-}
 
 
 class Backend(Protocol):
@@ -163,41 +122,6 @@ class BackendBase:
     def _findings(self, text: str) -> Iterable[Finding]:
         """Everything the backend reports for ``text`` (not blank), before filtering."""
         raise NotImplementedError
-
-
-def create_backend(
-    name: str = "harper",
-    *,
-    dialect: Dialect = Dialect.AMERICAN,
-    vocabulary: Vocabulary | None = None,
-    languagetool_url: str | None = None,
-    languagetool_dir: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    only_rules: frozenset[str] | None = None,
-) -> Backend:
-    """The backend called ``name``, from the ``[tool.blogtool.spelling]`` settings.
-
-    Raises :class:`BackendUnavailable` for an unknown name or an unusable LanguageTool
-    configuration; nothing is started or contacted until the first :meth:`Backend.check`.
-    ``only_rules`` limits Harper to those rules (LanguageTool runs its own selection).
-    """
-    if name == "harper":
-        from blogtool.spelling.harper_backend import HarperBackend
-
-        return HarperBackend(dialect, vocabulary, only_rules=only_rules)
-    if name == "languagetool":
-        from blogtool.spelling.languagetool_backend import LanguageToolBackend
-
-        return LanguageToolBackend(
-            dialect,
-            vocabulary,
-            url=languagetool_url,
-            directory=languagetool_dir,
-            environ=os.environ if environ is None else environ,
-        )
-    raise BackendUnavailable(
-        f"unknown spelling backend {name!r}; expected one of: {', '.join(BACKEND_NAMES)}"
-    )
 
 
 def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -9,16 +9,27 @@ Whether a word starts with a vowel *sound* is decided from its letters, with the
 exceptions: a silent h (``an hour``, ``an honest``) and a vowel letter read as a consonant
 (``a unit``, ``a user``, ``a European``, ``a one-hot``). Acronyms, single letters and
 symbols are left alone by the rule, since how they are read is not in their letters.
+
+``GRAMMAR_RULES`` lists the rules BT602 reports by default, each with the text a paragraph
+must hold for it to fire; :func:`grammar_trigger` turns a selection into the test that keeps
+every other paragraph away from Harper.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from .backends import Finding
 
-__all__ = ["article_findings", "repeated_word_findings"]
+__all__ = [
+    "BUILT_IN_GRAMMAR",
+    "GRAMMAR_RULES",
+    "article_findings",
+    "grammar_trigger",
+    "repeated_word_findings",
+]
 
 _ARTICLE = re.compile(r"(?<![\w'\u2019-])(a|an|A|An)[ \t]+(?=(\S+))")
 _REPEATED = re.compile(
@@ -94,3 +105,66 @@ def repeated_word_findings(text: str) -> Iterator[Finding]:
             suggestions=(word,),
             backend_rule="RepeatedWords",
         )
+
+
+# The Harper rules BT602 reports: those that were right on the tuning half of the
+# spelling-quality corpus (bench/QUALITY-spelling.md), and a few classic confusions.
+# Others misread ML prose: ToTwoToo, NounVerbConfusion ("we weight the scores"),
+# MissingDeterminer, TheirToThere ("to their right"), ThisTypeOfThing.
+_COMPARATIVE = (
+    r"\b(?:more|less|better|worse|rather|larger|smaller|higher|lower|greater|fewer|faster"
+    r"|slower|bigger|longer|shorter|easier|harder|\w+ier)"
+)
+BUILT_IN_GRAMMAR = frozenset({"AnA", "RepeatedWords", "ToTo"})
+_ALWAYS = ("",)
+GRAMMAR_RULES: dict[str, tuple[tuple[str, ...], str]] = {
+    # rule: (text one of which a paragraph must hold, pattern it must match), so that a
+    # paragraph where the rule cannot fire never reaches Harper. The text is a cheap test
+    # (lower case) before the pattern; "" means always run the pattern.
+    "AllowTo": (("allow",), r"\ballow(?:s|ed|ing)?\s+to\b"),
+    "AnA": ((), ""),  # checked here (article_findings), without Harper
+    "AnAnother": (("another",), r"\ban\s+another\b"),
+    "AnotherAn": (("another",), r"\banother\s+an\b"),
+    "BoarderBorder": (("boarder",), r"\bboarders?\b"),
+    "DidPast": (_ALWAYS, r"\b(?:did|does|do)(?:n't)?\s+(?:not\s+)?\w+ed\b"),
+    "DoesOrDose": (("dose",), r"\bdoses?\b"),
+    "ExtendOrExtent": (("extend",), r"\bextend\b"),
+    "HomeInOn": (("hon",), r"\bhon(?:e|es|ed|ing)\s+in\b"),
+    # "lets" for "let's" (a sentence's first word, or before a verb), "let's us"
+    "LetsConfusion": (
+        ("let",),
+        r"(?:^|[.!?:]\s+)Lets\b|\blets\s+(?:go|see|try|look|say|assume|consider|start|"
+        r"begin|take|execute|call|run|make|get|now|slip|collect|write|check)\b"
+        r"|\b[Ll]et(?:'|\u2019)s\s+us\b",
+    ),
+    "RepeatedWords": ((), ""),  # checked here (repeated_word_findings), without Harper
+    "SeamToSeem": (("seam",), r"\bseam(?:s|ed|ing)?\b"),
+    "SingleBe": (_ALWAYS, r"\b(?:is|are|was|were|be|been|am)\s+(?:is|are|was|were|be|been|am)\b"),
+    "ThatThan": (("that",), _COMPARATIVE + r"\s+that\b"),
+    "TheMy": (_ALWAYS, r"(?i:\bthe\s+(?:my|your|his|her|its|our|their)\b)"),
+    "ThenThan": (
+        ("then",),
+        _COMPARATIVE + r"\s+then\b|\b(?:more|less|rather)\b[^.]{0,40}\bthen\b",
+    ),
+    "ThoughThought": (("though",), r"\b(?:I|we|you|they|he|she|had|have|has)\s+though\b"),
+    "ToLoseTooLoose": (("lose", "loose"), r"\b(?:loose|lose)\b"),
+    "ToTo": ((), ""),  # a repeated word, checked here
+    "WorseOrWorst": (("wors",), r"\b(?:worse|worst)\b"),
+}
+
+
+@lru_cache(maxsize=8)
+def grammar_trigger(rules: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """Whether a paragraph is worth Harper's time for ``rules``; None: every one is."""
+    if any(not GRAMMAR_RULES.get(rule, ((), ""))[1] for rule in rules):
+        return None
+    tests = [(GRAMMAR_RULES[rule][0], re.compile(GRAMMAR_RULES[rule][1])) for rule in rules]
+
+    def needed(text: str) -> bool:
+        lower = text.lower()
+        return any(
+            any(word in lower for word in words) and pattern.search(text)
+            for words, pattern in tests
+        )
+
+    return needed

@@ -22,13 +22,8 @@ import json
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from blogtool.spelling.backends import (
-    BackendBase,
-    BackendUnavailable,
-    Dialect,
-    Finding,
-    FindingKind,
-)
+from blogtool.spelling.backends import BackendBase, BackendUnavailable, Finding, FindingKind
+from blogtool.spelling.dialect import Dialect
 
 if TYPE_CHECKING:
     from blogtool.spelling.vocabulary import Vocabulary

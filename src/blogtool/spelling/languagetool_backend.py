@@ -28,13 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blogtool.net.http import OFFLINE_ENV, offline
-from blogtool.spelling.backends import (
-    BackendBase,
-    BackendUnavailable,
-    Dialect,
-    Finding,
-    FindingKind,
-)
+from blogtool.spelling.backends import BackendBase, BackendUnavailable, Finding, FindingKind
+from blogtool.spelling.dialect import Dialect
 
 if TYPE_CHECKING:
     from blogtool.spelling.vocabulary import Vocabulary

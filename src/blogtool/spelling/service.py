@@ -1,21 +1,20 @@
-"""The spelling service the lint rules use: one backend per settings, one cache on disk.
+"""The spelling service the spelling stage uses: one backend per settings, one cache on disk.
 
-This is the I/O edge of spelling (an embedded library, a LanguageTool server, a cache
-directory): the rules in ``blogtool.rules.spelling`` stay functions of the Document and
-ask this module for findings.
+This is the I/O edge of spelling (an embedded library, a LanguageTool server, the cache):
+:mod:`blogtool.spelling.stage` asks it for findings before the rules run, and the rules in
+``blogtool.rules.spelling`` only read what the stage found.
 
-Prose is checked paragraph by paragraph. Each paragraph's findings are cached on disk,
-keyed by a hash of the paragraph, the backend settings and the vocabulary, so a second
-run over a draft where one paragraph changed checks one paragraph. Harper's dictionary
-takes about half a second to build, so a run whose paragraphs are all cached never
-builds it at all.
-"""
+Prose is checked paragraph by paragraph. Each paragraph's findings are kept in the shared
+SQLite cache (:class:`blogtool.net.cache.DiskCache`, namespace ``spelling``), keyed by a
+hash of the paragraph, the backend settings and the vocabulary, so a second run over a
+draft where one paragraph changed checks one paragraph. Harper's dictionary takes about
+half a second to build, so a run whose paragraphs are all cached never builds it at all."""
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import hashlib
-import json
+import math
 import os
 import re
 from collections.abc import Callable
@@ -24,13 +23,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .backends import BackendUnavailable, Dialect, Finding, create_backend
+from ..net.cache import CacheEntry, DiskCache, default_cache_dir
+from .backends import BackendUnavailable, Finding
+from .dialect import Dialect
+from .factory import create_backend
 from .vocabulary import Vocabulary, VocabularyError, vocabulary_paths
 
 # A paragraph: from a non-blank character through the following non-blank lines. Starting
 # at \S (not at the line start) keeps the scan linear over long runs of blank lines.
 _PARAGRAPH = re.compile(r"\S[^\n]*(?:\n[^\S\n]*\S[^\n]*)*")
 CACHE_VERSION = "1"
+CACHE_NAMESPACE = "spelling"
+CACHE_ENTRIES = 100_000  # paragraphs kept: a blog of a thousand long posts
+_TRIM_EVERY = 5_000  # new entries between two trims
 _RECYCLE_EVERY = 50  # paragraphs per Harper linter
 
 
@@ -78,7 +83,9 @@ class SpellingService:
             raise BackendUnavailable(f"spelling vocabulary: {exc}") from None
         self._backend: Any = None
         self._checked = 0
-        self.warning: str | None = None  # from the last check(), for the user
+        self._open_cache: tuple[tuple[int, Path], DiskCache] | None = None
+        self._stored = 0  # entries this service wrote to the cache
+        self._next_trim = 0
         self._fingerprint = self._make_fingerprint(paths)
 
     def _make_fingerprint(self, paths: list[Any]) -> str:
@@ -117,37 +124,52 @@ class SpellingService:
         """
         vocabulary = self.vocabulary.extended(extra_words) if extra_words else self.vocabulary
         extra_key = "\x00".join(sorted(extra_words))
-        cache = _ChunkCache.open(self._fingerprint) if self.settings.cache else None
+        cache = self._cache()
+        fresh: list[tuple[str, Any]] = []
         findings: list[Finding] = []
         for m in _PARAGRAPH.finditer(prose):
             chunk = m.group(0)
             if needed is not None and not needed(chunk):
                 continue
-            key = hashlib.sha256((extra_key + "\x01" + chunk).encode()).hexdigest()[:24]
-            cached = cache.get(key) if cache else None
+            digest = hashlib.sha256((extra_key + "\x01" + chunk).encode()).hexdigest()[:24]
+            key = f"{self._fingerprint}:{digest}"
+            cached = _decode(cache.get(CACHE_NAMESPACE, key, max_age=math.inf)) if cache else None
             if cached is None:
                 self._recycle()
                 cached = self._other_spellings_accepted(
                     self.backend().check(chunk, vocabulary), vocabulary
                 )
-                if cache:
-                    cache.put(key, cached)
+                fresh.append((key, _encode(cached)))
             for f in cached:
                 findings.append(
-                    Finding(
-                        f.start + m.start(),
-                        f.end + m.start(),
-                        f.word,
-                        f.kind,
-                        f.message,
-                        tuple(f.suggestions),
-                        f.backend_rule,
-                    )
+                    dataclasses.replace(f, start=f.start + m.start(), end=f.end + m.start())
                 )
-        if cache:
-            cache.save()
-            self.warning = cache.warning
+        if cache and fresh:
+            cache.put_many(CACHE_NAMESPACE, fresh)
+            self._stored += len(fresh)
+            if self._stored >= self._next_trim:
+                cache.trim(CACHE_NAMESPACE, CACHE_ENTRIES)
+                self._next_trim = self._stored + _TRIM_EVERY
         return findings
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Why the cache is off, when it is: worth saying, not worth an exit code."""
+        cache = self._open_cache[1] if self._open_cache else None
+        return tuple(f"warning: {w}" for w in cache.warnings) if cache else ()
+
+    def _cache(self) -> DiskCache | None:
+        """This process's connection to the cache in the current cache directory."""
+        if not self.settings.cache:
+            return None
+        owner = (os.getpid(), default_cache_dir())
+        if self._open_cache is None or self._open_cache[0] != owner:
+            if self._open_cache is not None and self._open_cache[0][0] == owner[0]:
+                self._open_cache[1].close()
+            # a connection inherited through fork() belongs to the parent: never reused here
+            self._open_cache = (owner, DiskCache.open(owner[1]))
+            self._next_trim = self._stored  # once a process, on its first store
+        return self._open_cache[1]
 
     def _recycle(self) -> None:
         """Start a fresh Harper linter every so often.
@@ -202,6 +224,21 @@ _DIALECT_SWAPS = (
 )
 
 
+def _encode(findings: list[Finding]) -> list[list[Any]]:
+    return [
+        [f.start, f.end, f.word, f.kind, f.message, list(f.suggestions), f.backend_rule]
+        for f in findings
+    ]
+
+
+def _decode(entry: CacheEntry | None) -> list[Finding] | None:
+    """The findings of a cache entry; None when there is none or it is not one of ours."""
+    raw = None if entry is None else entry.value
+    if not isinstance(raw, list) or not all(_is_cached_finding(item) for item in raw):
+        return None  # written by another version, or damaged: check the paragraph again
+    return [Finding(*item[:5], tuple(item[5]), item[6]) for item in raw]
+
+
 def _is_cached_finding(item: object) -> bool:
     return (
         isinstance(item, list)
@@ -226,66 +263,3 @@ def _dialect_variants(word: str) -> list[str]:
 def service_for(settings: SpellingSettings) -> SpellingService:
     """One service per settings per process: Harper's dictionary is built once."""
     return SpellingService(settings)
-
-
-class _ChunkCache:
-    """One JSON file per settings fingerprint: paragraph hash -> findings."""
-
-    def __init__(self, path: Path | None, data: dict[str, Any]) -> None:
-        self.path = path
-        self.data = data
-        self.dirty = False
-        self.used: set[str] = set()
-        self.warning: str | None = None
-
-    @classmethod
-    def open(cls, fingerprint: str) -> _ChunkCache:
-        from ..net.cache import default_cache_dir
-
-        path = default_cache_dir() / "spelling" / f"{fingerprint}.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
-                data = {}
-        except (OSError, ValueError):
-            data = {}
-        return cls(path, data)
-
-    def get(self, key: str) -> list[Finding] | None:
-        raw = self.data.get(key)
-        if not isinstance(raw, list):
-            return None
-        if not all(_is_cached_finding(item) for item in raw):
-            return None  # written by another version, or damaged: check the paragraph again
-        found = [Finding(*item[:5], tuple(item[5]), item[6]) for item in raw]
-        self.used.add(key)
-        return found
-
-    def put(self, key: str, findings: list[Finding]) -> None:
-        self.data[key] = [
-            [f.start, f.end, f.word, f.kind, f.message, list(f.suggestions), f.backend_rule]
-            for f in findings
-        ]
-        self.used.add(key)
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        # bound the file: keep what this run used, plus the newest others up to a cap
-        if len(self.data) > 50_000:
-            self.data = {k: v for k, v in self.data.items() if k in self.used}
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(self.data, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            # an unwritable cache only costs speed: say so, and leave nothing behind
-            self.warning = (
-                f"warning: cannot write the spelling cache {self.path.parent} "
-                f"({exc.strerror or exc}); continuing without a cache"
-            )
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        self.dirty = False

@@ -23,7 +23,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from blogtool.spelling.backends import Dialect
+from blogtool.spelling.dialect import Dialect
 
 __all__ = [
     "Vocabulary",
