@@ -122,6 +122,72 @@ def test_no_import_circle_runs_through_the_run_layer() -> None:
     assert touching == []
 
 
+def test_no_import_circle_anywhere() -> None:
+    assert [sorted(group) for group in _cycles(_imports())] == []
+
+
+# Modules and calls a rule must not use: rules are functions of a Document (and the answers
+# the engine gathered before them), so reading files or the network belongs to the edges.
+IO_MODULES = (
+    "blogtool.net",
+    "blogtool.sources",
+    "blogtool.atomic",
+    "blogtool.draftfile",
+    "blogtool.lockfile",
+    "blogtool.gitdiff",
+    "blogtool.resultcache",
+    "blogtool.linkrun",
+    # the spelling stage and what it drives (word lists, backends, the cache); the rules read
+    # its results from the RuleContext
+    "blogtool.spelling.stage",
+    "blogtool.spelling.service",
+    "blogtool.spelling.backends",
+    "blogtool.spelling.harper_backend",
+    "blogtool.spelling.languagetool_backend",
+    "blogtool.spelling.lexicon",
+    "blogtool.spelling.vocabulary",
+    "httpx",
+    "sqlite3",
+    "socket",
+    "subprocess",
+    "urllib.request",
+)
+IO_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "urlopen"}
+RULE_MODULES = sorted(n for n in _imports() if n.startswith("blogtool.rules."))
+
+
+@pytest.mark.parametrize("module", RULE_MODULES)
+def test_a_rule_module_does_no_io(module: str) -> None:
+    reached = _imports()[module] | {
+        name for name in _plain_imports(module) if not name.startswith("blogtool")
+    }
+    assert sorted(m for m in reached if m.startswith(IO_MODULES)) == []
+    path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+    calls = [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) in IO_CALLS
+    ]
+    assert calls == [], f"{module} reads or writes files at lines {calls}"
+
+
+def _plain_imports(module: str) -> set[str]:
+    path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_io_check_sees_an_io_import() -> None:
+    # guards the check above: the link orchestration does reach the network
+    assert any(m.startswith("blogtool.net") for m in _imports()["blogtool.linkrun"])
+
+
 def test_the_cycle_finder_finds_a_circle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
 
