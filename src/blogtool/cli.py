@@ -275,8 +275,6 @@ def lint(
     from .sources import InputError, decode, discover
 
     path_list = list(paths) or ["."]
-    if offline:
-        _offline_for_this_run()
     config = load_project_config(config_path, path_list)
     registry = load_registry()
     try:
@@ -441,30 +439,6 @@ def progress_bar(total: int) -> Iterator[Callable[[int, int], None]]:
                 shown = done
 
         yield update
-
-
-def _offline_for_this_run() -> None:
-    """Until the spelling backends read ``plan.offline``: tell a LanguageTool backend, in
-    worker processes too, through the environment; restored when the command ends.
-
-    Everything else reads the plan (LintPlan.offline, RuleContext.offline). The spelling
-    rules build their backend from their options and the environment, so this bridge goes
-    when the engine's spelling stage hands ``plan.offline`` to the backend.
-    """
-    import os
-
-    from .net.http import OFFLINE_ENV
-
-    previous = os.environ.get(OFFLINE_ENV)
-    os.environ[OFFLINE_ENV] = "1"
-
-    def restore() -> None:
-        if previous is None:
-            os.environ.pop(OFFLINE_ENV, None)
-        else:
-            os.environ[OFFLINE_ENV] = previous
-
-    click.get_current_context().call_on_close(restore)
 
 
 def _narrow(

@@ -169,7 +169,7 @@ def spelling_stage(doc: Document, plan: LintPlan) -> SpellingResult | None:
         return None
     # the rules share the [spelling] table and take no options of their own
     kinds = {RULE_KINDS[a.rule.id] for a in active}
-    return check_spelling(doc, active[0].options, plan.data.extra_dirs, kinds)
+    return check_spelling(doc, active[0].options, plan.data.extra_dirs, kinds, plan.offline)
 
 
 def lint_document(

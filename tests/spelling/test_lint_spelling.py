@@ -158,7 +158,7 @@ def test_corrupt_spelling_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
     from blogtool.spelling import service
 
     service.service_for.cache_clear()
-    second = lint(tmp_path, "", "--select", "BT601,BT602", draft=GRAMMAR_DRAFT)
+    second = lint(tmp_path, "", "--select", "BT601,BT602", "--no-cache", draft=GRAMMAR_DRAFT)
     assert second.exit_code == first.exit_code == 1
     assert rules_of(second) == rules_of(first)
     with contextlib.closing(sqlite3.connect(cache_database())) as db:

@@ -164,3 +164,14 @@ def test_the_a_an_fix_needs_the_stage_word_counts() -> None:
     assert fix is not None
     assert [(e.start, e.end, e.replacement) for e in fix.edits] == [(23, 24, "an")]
     assert grammar_fix(text, finding, None) is None  # no word list, no guess
+
+
+def test_offline_reaches_the_languagetool_backend_through_the_plan(monkeypatch) -> None:
+    # The plan says offline; the environment does not. A server at a URL is not contacted
+    # (nothing listens on the port: contacting it would be a connection error instead).
+    monkeypatch.delenv("BLOGTOOL_OFFLINE", raising=False)
+    options = {"backend": "languagetool", "languagetool_url": "http://127.0.0.1:9/v2"}
+    doc = Document.from_text(DRAFT, "d.md")
+    result = check_spelling(doc, options, (), {"grammar"}, offline=True)
+    assert "was not contacted: --offline" in (result.grammar.unavailable or "")
+    assert "BLOGTOOL_OFFLINE" not in os.environ

@@ -30,6 +30,7 @@ def create_backend(
     languagetool_dir: str | None = None,
     environ: Mapping[str, str] | None = None,
     only_rules: frozenset[str] | None = None,
+    offline: bool = False,
 ) -> Backend:
     """The backend called ``name``, from the ``[tool.blogtool.spelling]`` settings.
 
@@ -50,6 +51,7 @@ def create_backend(
             url=languagetool_url,
             directory=languagetool_dir,
             environ=os.environ if environ is None else environ,
+            offline=offline,
         )
     raise BackendUnavailable(
         f"unknown spelling backend {name!r}; expected one of: {', '.join(BACKEND_NAMES)}"

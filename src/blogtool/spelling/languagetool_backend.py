@@ -27,7 +27,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogtool.net.http import OFFLINE_ENV, offline
+from blogtool.net.http import OFFLINE_ENV
+from blogtool.net.http import offline as is_offline
 from blogtool.spelling.backends import BackendBase, BackendUnavailable, Finding, FindingKind
 from blogtool.spelling.dialect import Dialect
 
@@ -82,12 +83,13 @@ class LanguageToolBackend(BackendBase):
         environ: Mapping[str, str] | None = None,
         disabled_rules: frozenset[str] = DEFAULT_DISABLED_RULES,
         ignore_words_with_digits: bool = True,
+        offline: bool = False,  # lint --offline: no connection, even to this machine
     ) -> None:
         super().__init__(dialect, vocabulary, disabled_rules, ignore_words_with_digits)
         self._tool: Any = None
         env = os.environ if environ is None else environ
         self.url: str | None = _check_url(url) if url else None
-        if self.url is not None and offline(env):
+        if self.url is not None and (offline or is_offline(env)):
             # A server at a URL is reached over the network, even on this machine: --offline
             # promises no connection at all.
             raise BackendUnavailable(

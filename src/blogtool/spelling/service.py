@@ -51,6 +51,7 @@ class SpellingSettings:
     cache: bool = True
     either_dialect: bool = True
     only_rules: tuple[str, ...] | None = None  # Harper rules to run; None: all
+    offline: bool = False  # lint --offline: a LanguageTool server is not contacted
 
     @classmethod
     def from_options(cls, options: dict[str, Any], rules_dirs: tuple[str, ...]) -> SpellingSettings:
@@ -108,6 +109,7 @@ class SpellingService:
                 languagetool_url=s.languagetool_url,
                 languagetool_dir=s.languagetool_dir,
                 only_rules=None if s.only_rules is None else frozenset(s.only_rules),
+                offline=s.offline,
             )
         return self._backend
 

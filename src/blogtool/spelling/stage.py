@@ -63,14 +63,16 @@ def check_spelling(
     options: Mapping[str, Any],
     rules_dirs: Collection[str],
     kinds: Collection[str],
+    offline: bool = False,
 ) -> SpellingResult:
     """The parts ``kinds`` (values of :data:`RULE_KINDS`) of the spelling result for ``doc``.
 
     ``options`` is the ``[tool.blogtool.spelling]`` table as the spelling rules see it and
     ``rules_dirs`` the project's rule-data folders (where vocabulary files are looked for).
     Never raises for a missing backend or a failing check: the part says so instead.
+    With ``offline`` no backend contacts a server (lint --offline).
     """
-    run = _Run(doc, options, tuple(str(d) for d in rules_dirs))
+    run = _Run(doc, options, tuple(str(d) for d in rules_dirs), offline)
     parts = {kind: run.part(kind) for kind in ("spelling", "grammar", "style") if kind in kinds}
     return SpellingResult(**parts, warnings=run.warnings(), word_frequency=run.word_frequency)
 
@@ -154,8 +156,15 @@ def _word_frequency() -> Mapping[str, int] | None:
 class _Run:
     """One Document's trip through the stage; backend answers are shared between parts."""
 
-    def __init__(self, doc: Document, options: Mapping[str, Any], rules_dirs: tuple[str, ...]):
+    def __init__(
+        self,
+        doc: Document,
+        options: Mapping[str, Any],
+        rules_dirs: tuple[str, ...],
+        offline: bool = False,
+    ):
         self.doc = doc
+        self.offline = offline
         self.options = dict(options)
         self.rules_dirs = rules_dirs
         self.enabled = bool(self.options.get("enabled", True))
@@ -206,6 +215,7 @@ class _Run:
         from .service import SpellingSettings, service_for
 
         settings = SpellingSettings.from_options(self.options, self.rules_dirs)
+        settings = dataclasses.replace(settings, offline=self.offline)
         if settings.backend == "harper":
             settings = dataclasses.replace(settings, only_rules=only_rules)
         return service_for(settings)
