@@ -17,8 +17,7 @@ from lsprotocol import types
 
 from blogtool.net.arxiv import ENV_API_URL
 from blogtool.registry import ENTRY_POINT_GROUP
-from blogtool.server import PositionMap, non_overlapping, single_edit, utf16_len
-from blogtool.violation import Edit, Fix
+from blogtool.server import PositionMap, single_edit, utf16_len
 from lsp_client import LspClient
 from test_stub_cli import (
     DPO_TITLE,
@@ -253,9 +252,8 @@ def test_exit_without_shutdown_is_exit_code_1(client: LspClient, project: Path) 
     assert client.proc.wait(60) == 1
 
 
-def test_the_real_bare_url_fix_once_a_rule_offers_it(client: LspClient, project: Path) -> None:
-    """Waits on the fixes another change adds to the built-in rules (issue 20, ``--fix``):
-    skipped while BT205 offers no fix, then checks the quick fix end to end."""
+def test_the_bare_url_quick_fix_and_fix_all(client: LspClient, project: Path) -> None:
+    """BT205's fix end to end, and "fix all": the safe fixes `lint --fix` would apply."""
     uri = open_draft(client, project)
     bare = by_code(client.diagnostics(uri, 1))["BT205"][0]
     reply = client.request(
@@ -267,13 +265,15 @@ def test_the_real_bare_url_fix_once_a_rule_offers_it(client: LspClient, project:
         for a in reply["result"]
         if a["kind"] == "quickfix" and "edit" in a and a["diagnostics"][0]["code"] == "BT205"
     ]
+    (fix_all,) = [a for a in reply["result"] if a["kind"] == "source.fixAll"]
     client.close()
-    if not fixes:
-        pytest.skip("BT205 offers no fix yet")
-    edits = fixes[0]["edit"]["documentChanges"][0]["edits"]
     line = DRAFT.splitlines()[4]
-    assert apply(line, edits) == line.replace(
-        "https://example.com/code", "<https://example.com/code>"
+    wanted = line.replace("https://example.com/code", "<https://example.com/code>")
+    assert apply(line, fixes[0]["edit"]["documentChanges"][0]["edits"]) == wanted
+    # fix all: the URL and the plugin's 'teh' (both safe), in one edit of the buffer
+    everything = fix_all["edit"]["documentChanges"][0]["edits"]
+    assert apply(line, [e for e in everything if e["range"]["start"]["line"] == 4]) == (
+        wanted.replace("teh", "the")
     )
 
 
@@ -382,13 +382,6 @@ def test_a_diagnostic_carries_code_source_severity_and_an_optional_docs_link() -
     # no end recorded: one character, so editors draw something
     bare = to_diagnostic(Violation("p.md", 1, 3, "BT1", "m"), positions)
     assert (bare.range.start.character, bare.range.end.character) == (3, 4)
-
-
-def test_fixes_that_overlap_are_not_applied_together() -> None:
-    first = Fix((Edit(0, 3, "x"),), "a")
-    inside = Fix((Edit(1, 2, "y"),), "b")
-    after = Fix((Edit(3, 4, "z"),), "c")
-    assert non_overlapping([first, inside, after]) == [first, after]
 
 
 def test_single_edit_is_the_changed_middle() -> None:

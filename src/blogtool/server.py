@@ -29,7 +29,7 @@ import bisect
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,19 +165,6 @@ def fix_edits(fix: Fix, positions: PositionMap) -> list[types.TextEdit]:
         )
         for edit in sorted(fix.edits, key=lambda e: e.start)
     ]
-
-
-def non_overlapping(fixes: Iterable[Fix]) -> list[Fix]:
-    """The fixes that can be applied together: the first wins where two touch one span."""
-    chosen: list[Fix] = []
-    taken: list[tuple[int, int]] = []
-    for fix in fixes:
-        spans = [(e.start, e.end) for e in fix.edits]
-        if any(s < te and ts < e or s == e == ts for s, e in spans for ts, te in taken):
-            continue
-        chosen.append(fix)
-        taken.extend(spans)
-    return chosen
 
 
 def rule_documentation(rule_id: str, registry: Any) -> str | None:
@@ -741,8 +728,12 @@ def _quick_fixes(
 
 
 def _fix_all(server: BlogtoolServer, uri: str, linted: Linted) -> types.CodeAction | None:
-    safe = [v.fix for v in linted.violations if v.fix is not None and v.fix.safe]
-    fixes = non_overlapping(sorted(safe, key=lambda f: min(e.start for e in f.edits)))
+    from .fixes import choose  # the fixes `lint --fix` would apply in one pass
+
+    if linted.doc is None:
+        return None
+    chosen, _ = choose(linted.violations, len(linted.doc.text))
+    fixes = list({v.fix: None for v in chosen if v.fix is not None})  # one repair once
     if not fixes:
         return None
     edits = [edit for fix in fixes for edit in fix_edits(fix, linted.positions)]
