@@ -32,9 +32,9 @@ def test_the_stage_runs_once_per_draft_for_all_spelling_rules(monkeypatch) -> No
     calls: list[frozenset[str]] = []
     real = check_spelling
 
-    def counted(doc, options, rules_dirs, kinds):
+    def counted(doc, options, rules_dirs, kinds, offline=False):
         calls.append(frozenset(kinds))
-        return real(doc, options, rules_dirs, kinds)
+        return real(doc, options, rules_dirs, kinds, offline)
 
     monkeypatch.setattr("blogtool.spelling.stage.check_spelling", counted)
     result = lint_text(DRAFT, "d.md", make_plan(Config(), select=SPELLING))
