@@ -273,8 +273,13 @@ def load_document(path: Path, plan: LintPlan) -> Document | FileResult:
     A draft that cannot be read (missing, too large, not UTF-8) or parsed (nested too deep
     for the parser) is a :class:`FileResult` whose ``error`` says why, never an exception.
     """
+    return read_document(path, plan.max_file_size)
+
+
+def read_document(path: Path, max_file_size: int) -> Document | FileResult:
+    """:func:`load_document` for a caller without a lint plan (the papers index)."""
     try:
-        text = read_source(path, plan.max_file_size)
+        text = read_source(path, max_file_size)
     except InputError as exc:
         return FileResult(str(path), error=str(exc))
     return parse_document(text, str(path))

@@ -71,21 +71,16 @@ def index_drafts(
 
     ``years(arxiv_id) -> int | None`` gives a first-version year from the arXiv cache.
     """
-    from ..document import Document
+    from ..engine import FileResult, read_document
     from ..layouts import infer_layout
     from ..papers import entries
-    from ..sources import InputError, read_source
 
     drafts: list[DraftIndex] = []
     errors: list[str] = []
     for path in files:
-        try:
-            doc = Document.from_text(read_source(path, max_size), str(path))
-        except InputError as exc:
-            errors.append(str(exc))
-            continue
-        except RecursionError:
-            errors.append(f"{path}: too deeply nested to parse; not indexed")
+        doc = read_document(path, max_size)
+        if isinstance(doc, FileResult):
+            errors.append(doc.error or f"{path}: not read")
             continue
         rows = []
         for entry in entries(doc):
