@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class RuleDataError(ValueError):
@@ -25,6 +28,14 @@ class RuleData:
     extra_dirs: tuple[Path, ...] = ()
     _lines: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _tables: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """What ``build`` makes from this data (compiled phrase patterns), made once per
+        RuleData rather than once per draft; ``key`` names it and the inputs it depends on."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def _sources(self, filename: str) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []

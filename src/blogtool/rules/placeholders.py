@@ -78,7 +78,8 @@ def placeholder_token(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
         The model reaches 80.5 accuracy on GLUE.
     """
-    pdata = load_data(ctx.data, ctx.options["special_tokens"])
+    special = tuple(ctx.options["special_tokens"])
+    pdata = ctx.data.derived(("placeholders", special), lambda: load_data(ctx.data, special))
     groups = classify_groups(doc, pdata)
     for group in groups:
         if group.kind == PLACEHOLDER:
@@ -136,7 +137,7 @@ def author_instruction(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
 
         RLHF needs a reward model, fitted with the Bradley-Terry loss.
     """
-    pdata = load_data(ctx.data)
+    pdata = ctx.data.derived(("placeholders", ()), lambda: load_data(ctx.data))
     for group in classify_groups(doc, pdata):
         if group.kind == INSTRUCTION:
             yield Hit(

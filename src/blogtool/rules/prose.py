@@ -188,7 +188,7 @@ def chatbot_leftover(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
     """
     prose = doc.prose_text
     speaker = _speaker_regex(ctx.data.table("assistants"))
-    voice = load_voice(ctx.data)
+    voice = ctx.data.derived("assistant_voice", lambda: load_voice(ctx.data))
 
     def pasted(start: int) -> bool:
         """Quoted or in a transcript line: shown as an example, not left over."""
@@ -324,7 +324,7 @@ def note_to_self(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
         <!-- TODO: add the PPO results -->
         **Note:** the clipped objective is explained in the PPO section.
     """
-    pdata = load_data(ctx.data)
+    pdata = ctx.data.derived(("placeholders", ()), lambda: load_data(ctx.data))
     prose = doc.prose_text
     matches: list[tuple[int, int]] = []
     for pattern in note_patterns(ctx.data, pdata.verb_source):
@@ -332,7 +332,7 @@ def note_to_self(doc: Document, ctx: RuleContext) -> Iterator[Hit]:
             start, end = span_of(m)
             if end > start:
                 matches.append((start, end))
-    tasks = load_tasks(ctx.data)
+    tasks = ctx.data.derived("author_tasks", lambda: load_tasks(ctx.data))
     matches.extend(task_notes(doc, tasks))
     matches.extend(paren_questions(prose, tasks))
     groups = classify_groups(doc, pdata)
