@@ -125,3 +125,19 @@ def test_a_stop_event_ends_the_watch_with_0(tmp_path: Path) -> None:
     )
     assert watch(job, stop) == 0
     assert rounds == [1]
+
+
+@pytest.mark.parametrize(
+    "option", ["-", "--output=o.txt", "--diff=HEAD", "--fix", "--unsafe-fixes", "--fix-diff"]
+)
+def test_watch_refuses_options_that_do_not_go_with_it(tmp_path: Path, option: str) -> None:
+    from click.testing import CliRunner
+
+    from blogtool.cli import main
+
+    draft = tmp_path / "post.md"
+    draft.write_text("# T\n\nText.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", "--watch", option, str(draft)])
+    assert result.exit_code == 2
+    assert "--watch does not go with" in result.output
+    assert draft.read_text(encoding="utf-8") == "# T\n\nText.\n"
