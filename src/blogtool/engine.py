@@ -143,7 +143,7 @@ def make_plan(
     rules = select_rules(registry, config, select, ignore, network)
     return LintPlan(
         rules,
-        RuleData(tuple(config.rules_dirs)),
+        RuleData(tuple(config.rules_dirs)).read_all(),  # the rules read no file
         config.max_file_size,
         flavor=flavor or config.flavor,
         project_root=str(config.root) if config.path else None,

@@ -23,12 +23,40 @@ class RuleDataError(ValueError):
     pass
 
 
+_SUFFIXES = (".txt", ".toml")
+
+
 @dataclass
 class RuleData:
     extra_dirs: tuple[Path, ...] = ()
     _lines: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _tables: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+    # every file's text, once read_all() has run: then no rule reads the disk
+    _files: dict[str, list[tuple[str, str]]] | None = field(default=None, repr=False)
+    _unreadable: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def read_all(self) -> RuleData:
+        """Read every rule-data file (built-in, then each rules dir) now, before any rule
+        runs, so that rules are functions of what was read. A file that cannot be read is
+        reported when a rule asks for it, as before."""
+        files: dict[str, list[tuple[str, str]]] = {}
+        for entry in sorted(resources.files("blogtool._data").iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(_SUFFIXES) and entry.is_file():
+                text = entry.read_text(encoding="utf-8")
+                files.setdefault(entry.name, []).append((f"<built-in>/{entry.name}", text))
+        for directory in self.extra_dirs:
+            for path in sorted(Path(directory).glob("*")):
+                if not path.name.endswith(_SUFFIXES) or not path.is_file():
+                    continue
+                try:
+                    files.setdefault(path.name, []).append(
+                        (str(path), path.read_text(encoding="utf-8"))
+                    )
+                except (OSError, UnicodeDecodeError) as exc:
+                    self._unreadable[path.name] = f"{path}: cannot read rule data: {exc}"
+        self._files = files
+        return self
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
         """What ``build`` makes from this data (compiled phrase patterns), made once per
@@ -38,6 +66,10 @@ class RuleData:
         return self._derived[key]
 
     def _sources(self, filename: str) -> list[tuple[str, str]]:
+        if self._files is not None:
+            if filename in self._unreadable:
+                raise RuleDataError(self._unreadable[filename])
+            return list(self._files.get(filename, ()))
         found: list[tuple[str, str]] = []
         builtin = resources.files("blogtool._data").joinpath(filename)
         if builtin.is_file():
