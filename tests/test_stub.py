@@ -22,6 +22,7 @@ from blogtool.stub import (
     StubRequest,
     StubSettings,
     TemplateError,
+    Templates,
     check_lines_kept,
     load_template,
     outcome_without_metadata,
@@ -739,3 +740,17 @@ def test_a_symlinked_draft_stays_a_symlink(tmp_path: Path) -> None:
     update_draft(link, edit_adding(paper("1904.10509", "Sparse")))
     assert link.is_symlink()
     assert "### Sparse" in real.read_text(encoding="utf-8")
+
+
+def test_an_entry_that_would_hide_inside_another_is_refused_not_added_twice() -> None:
+    # A quote forced (--layout quotes) onto a draft whose last paper is a heading section
+    # would land in that section's notes, where the locator does not count it as listed:
+    # the next stub would add it again. Refused with a reason; the draft's own layout works.
+    text = "# the\n\n### the\n\n[paper](https://arxiv.org/abs/2305.18290)\n\n"
+    per_layout = Templates(None, {})
+    with pytest.raises(StubError, match="would land inside another entry"):
+        plan_stubs(text, [paper("1706.03762")], per_layout, StubSettings(layout="quotes"))
+    first = plan_stubs(text, [paper("1706.03762")], per_layout, StubSettings())
+    again = plan_stubs(first.text, [paper("1706.03762")], per_layout, StubSettings())
+    assert again.text == first.text
+    assert [o.action for o in again.outcomes] != ["added"]

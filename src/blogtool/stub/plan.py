@@ -15,6 +15,7 @@ from blogtool.arxiv_id import ArxivId
 from blogtool.document import Document
 from blogtool.draftfile import to_lf
 from blogtool.papers import Entry, entries
+from blogtool.stub.errors import StubError
 from blogtool.stub.lines import check_lines_kept
 from blogtool.stub.locate import find_paper_section, missing_parts, summary_block
 from blogtool.stub.place import complete, insert
@@ -151,6 +152,15 @@ def plan_stubs(
     outcomes = []
     for request, action, detail in pending:
         where = find_paper_section(final, request.arxiv_id, 0, request.paper.title)
+        if where is None and action == "added":
+            # Written where the locator would not see it (inside another entry's notes), the
+            # next stub would add it again: better no write and a reason.
+            raise StubError(
+                f"{request.arxiv_id.base}: the new {layout.name} entry would land inside "
+                f"another entry ({detail}), where it would not count as listed and a later "
+                "stub would add it again; nothing written (try --layout with the draft's "
+                "own layout, or add it by hand)"
+            )
         line = where.line if where else 0
         title = where.title if where and where.title else request.paper.title
         outcomes.append(Outcome(request.arxiv_id.base, action, line, title, detail))
