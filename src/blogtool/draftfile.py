@@ -46,6 +46,7 @@ __all__ = [
     "to_lf",
     "unified_diff",
     "update_draft",
+    "write_if_unchanged",
 ]
 
 # The lint size limit is for linting; a draft may be rewritten at any size.
@@ -272,8 +273,6 @@ def update_draft(
     a check that it keeps every line when ``writer.keeps_lines``. On any error the draft is
     left byte for byte as it was.
     """
-    from blogtool.atomic import atomic_write_text
-
     writer = writer or Writer()
     if path.is_symlink():
         path = path.resolve()  # replace the file the link points to, not the link
@@ -291,16 +290,25 @@ def update_draft(
         if writer.keeps_lines:
             check_lines_kept(old, plan.text, writer.may_change)
         new_raw = restore_line_endings(raw, plan.text, writer.may_change)
-        if read_draft(path) != raw:
-            raise DraftChanged(
-                f"{path} changed on disk while {writer.name} was writing it; nothing written. "
-                "Run the command again."
-            )
-        check_writable(path)
-        try:
-            atomic_write_text(path, new_raw)
-        except OSError as exc:
-            raise DraftError(
-                f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
-            ) from None
+        write_if_unchanged(path, raw, new_raw, f"while {writer.name} was writing it")
         return DraftUpdate(plan, written=True)
+
+
+def write_if_unchanged(path: Path, expected: str, new_raw: str, when: str) -> None:
+    """Write ``new_raw`` over the draft, atomically, if the file still holds ``expected``;
+    the caller holds the draft's lock. :class:`DraftChanged` ("changed on disk ``when``")
+    if it does not, :class:`DraftError` if it cannot be written; the draft is then as it was.
+    """
+    from blogtool.atomic import atomic_write_text
+
+    if read_draft(path) != expected:
+        raise DraftChanged(
+            f"{path} changed on disk {when}; nothing written. Run the command again."
+        )
+    check_writable(path)
+    try:
+        atomic_write_text(path, new_raw)
+    except OSError as exc:
+        raise DraftError(
+            f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
+        ) from None

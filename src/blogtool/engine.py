@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config import DEFAULT_FLAVOR, Config, ConfigError, detect_flavor
 from .document import Document
@@ -19,6 +19,8 @@ from .wip import relax
 
 if TYPE_CHECKING:
     from .spelling.stage import SpellingResult
+
+T = TypeVar("T")
 
 INTERNAL_ERROR = "BT000"
 
@@ -291,7 +293,11 @@ def parse_document(text: str, path: str) -> Document | FileResult:
     try:
         return Document.from_text(text, path)
     except RecursionError:
-        return FileResult(path, error=f"{path}: too deeply nested to parse; not linted")
+        return _too_deep(path)
+
+
+def _too_deep(path: str) -> FileResult:
+    return FileResult(path, error=f"{path}: too deeply nested to parse; not linted")
 
 
 def load_documents(
@@ -324,7 +330,7 @@ def _lint_loaded(
     try:
         violations = lint_document(doc, plan, notices, flavor, warnings)
     except RecursionError:
-        return FileResult(doc.path, error=f"{doc.path}: too deeply nested to parse; not linted")
+        return _too_deep(doc.path)
     result = FileResult(
         doc.path, violations, lines=len(doc.lines), notices=notices, warnings=warnings
     )
@@ -373,14 +379,22 @@ def lint_documents(
         if where.parent not in by_directory:
             by_directory[where.parent] = site_flavor(plan, where)
         flavors.append(by_directory[where.parent])
-    workers = jobs or min(len(docs), os.cpu_count() or 1)
-    if workers <= 1 or len(docs) < 4:
-        return [_lint_one(d, plan, f, after) for d, f in zip(docs, flavors, strict=True)]
+    n = len(docs)
+    return in_pool(_lint_one, jobs, docs, [plan] * n, flavors, [after] * n)
+
+
+def in_pool(fn: Callable[..., T], jobs: int, *columns: Sequence[Any]) -> list[T]:
+    """``fn`` over the rows of ``columns`` (``fn(columns[0][i], columns[1][i], ...)``), in
+    order; in a process pool of ``jobs`` workers (0: one per core) when there are at least
+    four rows and more than one worker, else here. ``fn`` and every value must pickle."""
+    rows = len(columns[0])
+    workers = jobs or min(rows, os.cpu_count() or 1)
+    if workers <= 1 or rows < 4:
+        return [fn(*row) for row in zip(*columns, strict=True)]
     from concurrent.futures import ProcessPoolExecutor
 
-    n = len(docs)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_lint_one, docs, [plan] * n, flavors, [after] * n, chunksize=1))
+        return list(pool.map(fn, *columns, chunksize=1))
 
 
 def lint_text(text: str, path: str, plan: LintPlan, flavor: str | None = None) -> FileResult:

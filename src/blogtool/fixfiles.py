@@ -14,16 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .document import Document
-from .draftfile import (
-    DraftChanged,
-    DraftError,
-    DraftLock,
-    check_writable,
-    read_draft,
-    to_lf,
-    unified_diff,
-)
-from .engine import FileResult, LintPlan, lint_document, site_flavor
+from .draftfile import DraftError, DraftLock, to_lf, unified_diff, write_if_unchanged
+from .engine import FileResult, LintPlan, in_pool, lint_document, site_flavor
 from .fixes import FixNote, FixOutcome, fix_text
 
 
@@ -84,40 +76,20 @@ def fix_file(path: Path, plan: LintPlan, unsafe: bool, write: bool) -> FileFix:
 
 def write_fixed(path: Path, expected: str, text: str) -> None:
     """Write ``text`` over the draft if it still holds ``expected``; DraftError otherwise."""
-    from .atomic import atomic_write_text
     from .lockfile import end_cleanly
 
     if path.is_symlink():
         path = path.resolve()  # write the file the link names, and keep the link
     with end_cleanly(), DraftLock(path):
-        if read_draft(path) != expected:
-            raise DraftChanged(
-                f"{path} changed on disk while it was being fixed; nothing written. "
-                "Run the command again."
-            )
-        check_writable(path)
-        try:
-            atomic_write_text(path, text)
-        except OSError as exc:
-            raise DraftError(
-                f"{path}: cannot write: {exc.strerror or exc}; the draft is unchanged"
-            ) from None
+        write_if_unchanged(path, expected, text, "while it was being fixed")
 
 
 def fix_files(
     paths: Sequence[Path], plan: LintPlan, unsafe: bool, write: bool, jobs: int = 1
 ) -> list[FileFix]:
     """Fix drafts, in a process pool when there are several and ``jobs`` allows (0: cores)."""
-    import os
-
-    workers = jobs or min(len(paths), os.cpu_count() or 1)
-    if workers <= 1 or len(paths) < 4:
-        return [fix_file(p, plan, unsafe, write) for p in paths]
-    from concurrent.futures import ProcessPoolExecutor
-
     n = len(paths)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(fix_file, paths, [plan] * n, [unsafe] * n, [write] * n))
+    return in_pool(fix_file, jobs, list(paths), [plan] * n, [unsafe] * n, [write] * n)
 
 
 def describe(fixes: Sequence[FileFix], write: bool) -> list[str]:
