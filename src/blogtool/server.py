@@ -517,16 +517,17 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 
 def arxiv_links(doc: Document, start: int, end: int) -> list[tuple[Any, int, int]]:
     """(arXiv ID, link start, link end) for the links to a paper between two offsets."""
-    from .papers import paper_ref_in_url
+    from .papers import references  # the locator's reading of the draft's paper links
 
-    found = []
-    for link in doc.links:
-        if link.is_image or link.end < start or link.start > end:
-            continue
-        ref = paper_ref_in_url(link.target)
-        if ref is not None and ref[0] is not None:
-            found.append((ref[0], link.start, link.end))
-    return found
+    return [
+        (ref.arxiv_id, ref.start, ref.end)
+        for refs in references(doc).values()
+        for ref in refs
+        if ref.link is not None
+        and ref.arxiv_id is not None
+        and ref.end >= start
+        and ref.start <= end
+    ]
 
 
 def single_edit(old: str, new: str) -> tuple[int, int, str]:
