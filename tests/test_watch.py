@@ -141,3 +141,17 @@ def test_watch_refuses_options_that_do_not_go_with_it(tmp_path: Path, option: st
     assert result.exit_code == 2
     assert "--watch does not go with" in result.output
     assert draft.read_text(encoding="utf-8") == "# T\n\nText.\n"
+
+
+def test_watch_excludes_as_lint_does_relative_to_the_config(tmp_path: Path, monkeypatch) -> None:
+    from blogtool.config import load_config
+
+    (tmp_path / "blogtool.toml").write_text('exclude = ["drafts/archive/*"]\n', encoding="utf-8")
+    archive = tmp_path / "drafts" / "archive"
+    archive.mkdir(parents=True)
+    (archive / "old.md").write_text(DRAFT, encoding="utf-8")
+    (tmp_path / "drafts" / "new.md").write_text(DRAFT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "drafts")  # run from drafts/, as the exclude issue did
+    config = load_config(tmp_path / "blogtool.toml")
+    job = Watch(["."], make_plan(config), config, print, print, lambda: (config, make_plan(config)))
+    assert [p.name for p in job.drafts()] == ["new.md"]

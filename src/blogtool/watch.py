@@ -45,7 +45,7 @@ class Watch:
     jobs: int = 0
 
     def drafts(self) -> list[Path]:
-        files, errors = discover(self.paths, self.config.exclude, self.force_exclude)
+        files, errors = discover(self.paths, self.config.excludes, self.force_exclude)
         for message in errors:
             self.say(message)
         return files
