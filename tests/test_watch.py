@@ -155,3 +155,15 @@ def test_watch_excludes_as_lint_does_relative_to_the_config(tmp_path: Path, monk
     config = load_config(tmp_path / "blogtool.toml")
     job = Watch(["."], make_plan(config), config, print, print, lambda: (config, make_plan(config)))
     assert [p.name for p in job.drafts()] == ["new.md"]
+
+
+def test_a_reloaded_config_keeps_the_command_line_choices(tmp_path: Path) -> None:
+    from blogtool.commands.watch import reloader
+    from blogtool.registry import load_registry
+
+    (tmp_path / "blogtool.toml").write_text("", encoding="utf-8")
+    options = dict(config_path=str(tmp_path / "blogtool.toml"), select=["BT107"], ignore=[])
+    options |= dict(flavor="kramdown", offline=True)
+    _, plan = reloader([str(tmp_path)], load_registry(), options)()
+    assert plan.offline is True and plan.flavor == "kramdown"
+    assert [a.rule.id for a in plan.rules] == ["BT107"]

@@ -304,6 +304,7 @@ def lint(
 
         options = dict(fmt=fmt, force_exclude=force_exclude, jobs=jobs, config_path=config_path)
         options |= dict(select=_split(select), ignore=_split(ignore), flavor=flavor)
+        options |= dict(offline=offline)  # a reloaded config keeps --offline
         watch_from_lint(path_list, config, plan, registry, options)
 
     results: list[FileResult] = []

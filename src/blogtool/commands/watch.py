@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
+
+
+def reloader(
+    paths: Sequence[str], registry: Any, options: dict[str, Any]
+) -> Callable[[], tuple[Any, Any]]:
+    """How a watch reads its config again: the same file and the same command-line choices
+    (select, ignore, flavor, offline) as the first plan. A ConfigError is the watch's to report."""
+    from blogtool.config import find_config, load_config
+    from blogtool.engine import make_plan
+
+    config_path = options["config_path"]
+    rerun = {key: options[key] for key in ("select", "ignore", "flavor", "offline")}
+
+    def reload() -> tuple[Any, Any]:
+        fresh = load_config(Path(config_path) if config_path else find_config(Path(paths[0])))
+        return fresh, make_plan(fresh, registry=registry, **rerun)
+
+    return reload
 
 
 def watch_from_lint(
@@ -20,20 +38,13 @@ def watch_from_lint(
     """Run blogtool.watch with ``lint``'s output; exits with its code when stopped.
 
     ``options``: fmt, force_exclude, jobs, config_path (``--config``) and the make_plan
-    arguments for a reloaded config (select, ignore, flavor).
+    arguments for a reloaded config (select, ignore, flavor, offline).
     """
     from blogtool import formatters
     from blogtool.commands.terminal import terminal_paint
-    from blogtool.config import find_config, load_config
-    from blogtool.engine import make_plan
     from blogtool.watch import Watch, watch
 
-    config_path = options["config_path"]
-    rerun = {key: options[key] for key in ("select", "ignore", "flavor")}
-
-    def reload() -> tuple[Any, Any]:  # a ConfigError is reported by watch
-        fresh = load_config(Path(config_path) if config_path else find_config(Path(paths[0])))
-        return fresh, make_plan(fresh, registry=registry, **rerun)
+    reload = reloader(paths, registry, options)
 
     def report(results: list[Any]) -> None:
         for result in results:
